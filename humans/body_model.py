@@ -1,0 +1,57 @@
+"""The anny body model hrisim builds every human on.
+
+One process-wide instance: construction costs ~10 s once the on-disk cache exists (~1 GB in
+``~/.cache/anny`` or ``$ANNY_CACHE_DIR``) and ~50 s the very first time, when anny builds it.
+
+We use anny's ``makehuman`` topology: it keeps all 19158 hm08 vertices in hm08 order (helpers for
+eyes, eyelashes, teeth and tongue included), so FACSHuman targets and ``.mhclo`` proxies index
+the model's vertices directly.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from pathlib import Path
+
+HM08_VERTEX_COUNT = 19158
+
+
+def anny_cache_dir() -> Path:
+    return Path(os.environ.get("ANNY_CACHE_DIR", Path.home() / ".cache" / "anny"))
+
+
+@functools.lru_cache(maxsize=1)
+def load_body_model():
+    """Return the shared float32 anny model (phenotypes, face-shape modifiers, ARKit face units)."""
+    import torch
+
+    cache = anny_cache_dir()
+    if not cache.exists() or not any(cache.iterdir()):
+        print(
+            f"hrisim: building the anny body-model cache in {cache} (one time, about a minute)...",
+            file=sys.stderr,
+            flush=True,
+        )
+    import anny
+
+    model = anny.Anny(
+        rig="makehuman",
+        topology="makehuman",
+        phenotypes="all",
+        facial_actions="all",
+        local_changes="all",
+    )
+    model = model.to(torch.float32).eval()
+    if model.template_vertices.shape[0] != HM08_VERTEX_COUNT:
+        raise RuntimeError(
+            f"anny returned {model.template_vertices.shape[0]} vertices, expected the "
+            f"{HM08_VERTEX_COUNT} of hm08; the installed anny version is not the one hrisim pins"
+        )
+    return model
+
+
+@functools.lru_cache(maxsize=1)
+def local_change_labels() -> tuple[str, ...]:
+    """anny's face/body-shape modifier names, e.g. ``nose-hump-incr`` (negative values = decr)."""
+    return tuple(load_body_model().local_change_labels)
