@@ -55,3 +55,15 @@ def load_body_model():
 def local_change_labels() -> tuple[str, ...]:
     """anny's face/body-shape modifier names, e.g. ``nose-hump-incr`` (negative values = decr)."""
     return tuple(load_body_model().local_change_labels)
+
+
+@functools.lru_cache(maxsize=1)
+def template_vertices():
+    """(19158, 3) float32 vertices of anny's neutral person (all phenotypes at 0.5), unposed.
+
+    Regions and landmarks are chosen on this mesh once and then carried by vertex identity.
+    """
+    import torch
+
+    with torch.no_grad():
+        return load_body_model()()["vertices"][0].numpy().copy()

@@ -1,0 +1,1 @@
+"""Package data of ``animations`` (a package so that setuptools' ``find:`` ships it)."""

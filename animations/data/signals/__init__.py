@@ -1,0 +1,1 @@
+"""Built-in social signals, one native YAML timeline per file (see ``animations.library``)."""

@@ -1,0 +1,245 @@
+"""Built-in appearance: skin, lips, brows, eyes, teeth and tongue without any asset pack.
+
+anny gives geometry only, so colour is ours. We paint per-vertex colours on the hm08 topology from
+face regions defined once on anny's neutral template (in a face frame anchored on the eyes), so the
+regions follow every face shape and expression. Eyes are our own spheres with iris and pupil, placed
+on hm08's eye helpers and turned for gaze.
+
+Skin tones use the Monk Skin Tone (MST) scale, whose ten reference colours span light to dark skin.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+import numpy as np
+
+from humans.topology import BODY_VERTICES, EYE_VERTICES
+
+# Monk Skin Tone scale reference colours (Monk 2019; Google's published swatches), sRGB.
+MST_HEX = (
+    "f6ede4", "f3e7db", "f7ead0", "eadaba", "d7bd96",
+    "a07e56", "825c43", "604134", "3a312a", "292420",
+)
+# Iris base colours, sRGB.
+EYE_COLOURS = {
+    "dark_brown": (0.20, 0.12, 0.07),
+    "brown": (0.36, 0.22, 0.11),
+    "hazel": (0.45, 0.36, 0.18),
+    "green": (0.30, 0.42, 0.25),
+    "blue": (0.30, 0.45, 0.62),
+    "grey": (0.48, 0.52, 0.55),
+}
+
+
+def _hex(h: str) -> np.ndarray:
+    return np.array([int(h[i : i + 2], 16) / 255.0 for i in (0, 2, 4)], dtype=np.float32)
+
+
+def mst_rgb(tone: int) -> np.ndarray:
+    """sRGB colour (0..1) of Monk Skin Tone ``tone`` (1 = lightest, 10 = darkest)."""
+    if not 1 <= int(tone) <= 10:
+        raise ValueError(f"skin tone must be on the Monk scale 1..10, got {tone!r}")
+    return _hex(MST_HEX[int(tone) - 1])
+
+
+def srgb_to_linear(c: np.ndarray) -> np.ndarray:
+    c = np.asarray(c, dtype=np.float32)
+    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4).astype(np.float32)
+
+
+@dataclasses.dataclass(frozen=True)
+class Appearance:
+    """Colours (sRGB 0..1) and a few shape choices of a person's built-in look."""
+
+    skin: tuple[float, float, float]
+    lips: tuple[float, float, float]
+    brows: tuple[float, float, float]
+    brow_thickness: float  # 1.0 = average
+    iris: tuple[float, float, float]
+    hair: tuple[float, float, float] | None  # short cropped hair painted on the scalp, or bald
+    hairline: float  # 0 = low, 1 = receding
+    blush: float  # redness of cheeks, nose and ears
+    seed: int = 0
+    sclera: tuple[float, float, float] = (0.93, 0.91, 0.88)
+    teeth: tuple[float, float, float] = (0.92, 0.89, 0.80)
+    tongue: tuple[float, float, float] = (0.75, 0.38, 0.40)
+    eyelashes: tuple[float, float, float] = (0.05, 0.04, 0.04)
+
+
+def appearance_for(spec) -> Appearance:
+    """A person's default look from their spec: tone, sex, age, eye colour, seed."""
+    rng = np.random.default_rng([int(spec.seed), 7])
+    tone = int(spec.effective_skin_tone)
+    skin = mst_rgb(tone)
+    darkness = (tone - 1) / 9.0
+    # Lips: darker and redder than the skin on light tones, darker and browner on dark tones.
+    lip_tint = np.array([0.80, 0.42, 0.42]) * (1 - darkness) + np.array([0.42, 0.25, 0.24]) * darkness
+    lips = 0.45 * skin + 0.55 * lip_tint * (0.55 + 0.45 * skin.mean())
+    old = float(np.clip((spec.age_years - 45.0) / 35.0, 0.0, 1.0))
+    hair_dark = np.array([0.07, 0.05, 0.04])
+    hair_brown = np.array([0.25, 0.16, 0.09])
+    hair_blond = np.array([0.55, 0.42, 0.25])
+    if tone <= 3 and rng.random() < 0.35:
+        base_hair = hair_blond if rng.random() < 0.4 else hair_brown
+    elif tone <= 5 and rng.random() < 0.4:
+        base_hair = hair_brown
+    else:
+        base_hair = hair_dark
+    grey = np.array([0.62, 0.60, 0.58])
+    hair = (1 - 0.8 * old) * base_hair + 0.8 * old * grey
+    brows = 0.7 * hair + 0.3 * hair_dark if old < 0.5 else 0.6 * base_hair + 0.4 * grey
+    male = spec.gender >= 0.5
+    bald = male and old > 0.3 and rng.random() < 0.5
+    return Appearance(
+        skin=tuple(float(x) for x in skin),
+        lips=tuple(float(x) for x in np.clip(lips, 0, 1)),
+        brows=tuple(float(x) for x in brows),
+        brow_thickness=float((1.25 if male else 0.9) * rng.uniform(0.85, 1.15)),
+        iris=EYE_COLOURS.get(spec.eye_colour, EYE_COLOURS["brown"]),
+        hair=None if bald else tuple(float(x) for x in hair),
+        hairline=float(np.clip((0.5 if male else 0.15) * old + rng.uniform(0.0, 0.25), 0, 1)),
+        blush=float((0.35 if tone <= 5 else 0.15) * rng.uniform(0.7, 1.3)),
+        seed=int(spec.seed),
+    )
+
+
+# ----------------------------------------------------------------------------- face regions
+
+
+@dataclasses.dataclass(frozen=True)
+class FaceRegions:
+    """Soft per-vertex weights (19158,) in [0, 1] on the hm08 topology."""
+
+    lips: np.ndarray
+    brows: np.ndarray
+    cheeks: np.ndarray
+    scalp: np.ndarray  # 1 on the scalp, with the hairline height in ``scalp_height``
+    scalp_height: np.ndarray  # height above the brows (m), to place the hairline
+    lids: np.ndarray  # eyelids and sockets, slightly darker
+    noise: np.ndarray  # per-vertex pseudo-random field in [-1, 1] (pores, blotches)
+
+
+def _smoothstep(e0: float, e1: float, x: np.ndarray) -> np.ndarray:
+    t = np.clip((x - e0) / (e1 - e0), 0.0, 1.0)
+    return t * t * (3 - 2 * t)
+
+
+def face_frame_coordinates(vertices: np.ndarray) -> np.ndarray:
+    """Vertices in a face frame: origin between the eyes (m), x to the subject's left, y back, z up."""
+    centre = 0.5 * (
+        vertices[slice(*EYE_VERTICES["L"])].mean(0) + vertices[slice(*EYE_VERTICES["R"])].mean(0)
+    )
+    return vertices - centre
+
+
+@functools.lru_cache(maxsize=1)
+def face_regions() -> FaceRegions:
+    """Regions on anny's neutral template; computed once, then carried by vertex identity."""
+    from humans.body_model import template_vertices
+
+    template = template_vertices()
+    p = face_frame_coordinates(template) * 1000.0  # mm
+    x, y, z = p[:, 0], p[:, 1], p[:, 2]
+    ax = np.abs(x)
+    front = y < -12.0
+    n = template.shape[0]
+    body = np.zeros(n, bool)
+    body[slice(*BODY_VERTICES)] = True
+
+    # Lips: vermilion between an upper boundary with a cupid's bow and a rounder lower boundary,
+    # around the mouth slit measured on the template (z = -67.5 mm under the eye line).
+    slit, half_width = -67.5, 25.0
+    u = np.clip(ax / half_width, 0, 1)
+    upper = slit + 10.0 * (1 - u**2) ** 0.6 - 1.8 * np.exp(-((ax / 3.5) ** 2)) + 1.2 * np.exp(-(((ax - 6) / 4) ** 2))
+    lower = slit - 13.0 * (1 - u**1.8) ** 0.7
+    inside = _smoothstep(-1.2, 0.6, upper - z) * _smoothstep(-1.2, 0.6, z - lower)
+    lips = inside * _smoothstep(half_width + 1.0, half_width - 2.0, ax) * (y < -18.0) * body
+
+    # Brows: an arched band over each eye, inner end near the nose, thinning toward the temple.
+    t = np.clip((ax - 10.0) / 45.0, 0, 1)
+    centre_line = 17.0 + 7.0 * np.sin(np.pi * np.clip(t * 1.15, 0, 1)) - 4.0 * t
+    half_height = 4.6 * (1 - 0.55 * t)
+    brows = (
+        _smoothstep(half_height + 2.5, half_height - 1.5, np.abs(z - centre_line))
+        * _smoothstep(8.0, 12.0, ax)
+        * _smoothstep(58.0, 52.0, ax)
+        * front
+        * body
+    )
+
+    cheeks = np.exp(-(((ax - 38.0) / 14.0) ** 2 + ((z + 38.0) / 14.0) ** 2)) * front * body
+    lids = np.exp(-(((ax - 31.0) / 16.0) ** 2 + ((z - 2.0) / 9.0) ** 2)) * body
+    scalp = _smoothstep(20.0, 35.0, z) * body
+    rng = np.random.default_rng(1234)
+    noise = rng.uniform(-1, 1, n).astype(np.float32)
+    return FaceRegions(
+        lips=lips.astype(np.float32),
+        brows=brows.astype(np.float32),
+        cheeks=cheeks.astype(np.float32),
+        scalp=scalp.astype(np.float32),
+        scalp_height=(z / 1000.0).astype(np.float32),
+        lids=lids.astype(np.float32),
+        noise=noise,
+    )
+
+
+def skin_vertex_colours(appearance: Appearance, regions: FaceRegions | None = None) -> np.ndarray:
+    """Linear-RGB colours (19158, 3) of the skin surface: tone, lips, brows, blush, hair."""
+    r = regions or face_regions()
+    skin = np.asarray(appearance.skin, np.float32)
+    rng = np.random.default_rng([appearance.seed, 11])
+    jitter = 1.0 + 0.035 * r.noise[:, None] + 0.02 * rng.standard_normal(3).astype(np.float32)
+    colour = np.broadcast_to(skin, (r.noise.size, 3)) * jitter
+    red = np.array([0.75, 0.30, 0.30], np.float32)
+    colour = colour * (1 - appearance.blush * 0.25 * r.cheeks[:, None]) + red * (
+        appearance.blush * 0.25 * r.cheeks[:, None]
+    ) * skin.mean()
+    colour = colour * (1 - 0.12 * r.lids[:, None])
+    colour = _mix(colour, appearance.lips, r.lips)
+    brow_w = np.clip(r.brows * (0.75 + 0.25 * appearance.brow_thickness), 0, 1) * (0.85 + 0.15 * r.noise)
+    colour = _mix(colour, appearance.brows, np.clip(brow_w, 0, 1) * 0.92)
+    if appearance.hair is not None:
+        line = 0.055 + 0.035 * appearance.hairline
+        hair_w = r.scalp * _smoothstep(line - 0.012, line + 0.008, r.scalp_height)
+        colour = _mix(colour, appearance.hair, hair_w * (0.95 + 0.05 * r.noise))
+    return srgb_to_linear(np.clip(colour, 0, 1))
+
+
+def _mix(colour: np.ndarray, target, weight: np.ndarray) -> np.ndarray:
+    w = np.clip(weight, 0, 1)[:, None]
+    return colour * (1 - w) + np.asarray(target, np.float32) * w
+
+
+# ----------------------------------------------------------------------------- eyes
+
+
+@functools.lru_cache(maxsize=8)
+def eyeball_mesh(iris_rgb: tuple[float, float, float], sclera_rgb: tuple[float, float, float], rings: int = 24, segments: int = 32):
+    """Unit-radius eyeball looking along -y (forward): vertices, triangles, linear-RGB colours.
+
+    The iris spans 30° from the gaze axis (an 11.7 mm iris on a 24 mm eye) and the pupil 11°, with a
+    dark limbal ring and radial streaks so gaze reads at 160 px.
+    """
+    theta = np.pi * np.linspace(0, 1, rings + 1) ** 1.5  # angle from forward (-y), dense at the iris
+    phi = np.linspace(0, 2 * np.pi, segments, endpoint=False)
+    th, ph = np.meshgrid(theta, phi, indexing="ij")
+    verts = np.stack([np.sin(th) * np.cos(ph), -np.cos(th), np.sin(th) * np.sin(ph)], -1).reshape(-1, 3)
+    tris = []
+    for i in range(rings):
+        for j in range(segments):
+            a, b = i * segments + j, i * segments + (j + 1) % segments
+            c, d = a + segments, b + segments
+            tris += [(a, c, b), (b, c, d)]
+    angle = th.reshape(-1)
+    iris_r, pupil_r = np.radians(30.0), np.radians(11.0)
+    streaks = 0.85 + 0.15 * np.cos(ph.reshape(-1) * 13.0)
+    iris = np.asarray(iris_rgb, np.float32)
+    col = np.empty((verts.shape[0], 3), np.float32)
+    col[:] = sclera_rgb
+    in_iris = angle < iris_r
+    col[in_iris] = iris * streaks[in_iris, None] * (0.7 + 0.3 * (angle[in_iris] / iris_r))[:, None]
+    limbus = (angle >= iris_r * 0.92) & (angle < iris_r * 1.08)
+    col[limbus] = iris * 0.35
+    col[angle < pupil_r] = (0.02, 0.02, 0.02)
+    return verts.astype(np.float32), np.asarray(tris, np.int32), srgb_to_linear(col)

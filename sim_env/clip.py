@@ -1,0 +1,157 @@
+"""Render one person performing one AU timeline, seen from several robot viewpoints.
+
+Mesh deformation is computed once per clip (batched over frames) and shared by every view; each
+view then costs one draw per frame.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+import numpy as np
+
+from humans.topology import BODY_VERTICES
+
+from humans.mesh import HumanBody, HumanFrames
+from sim_env.camera import RobotCamera
+from sim_env.lighting import Lighting, lighting_preset
+from sim_env.renderer import Background, Renderer, add_lights
+from sim_env.viewpoints import Viewpoint
+
+# hm08 vertices used as 2D landmarks (chosen on the neutral template; they follow every shape).
+NOSE_TIP_VERTEX = 297
+LANDMARK_NAMES = ("left_eye", "right_eye", "nose_tip", "mouth_left", "mouth_right")
+
+
+@dataclasses.dataclass(frozen=True)
+class ClipLabels:
+    """Per-frame ground truth of a rendered clip."""
+
+    au_keys: tuple[str, ...]
+    au_values: np.ndarray  # (T, K) timeline intensities per AU key
+    au_intensities: dict[int, np.ndarray]  # AU number -> (T,)
+    face_boxes: np.ndarray  # (V, T, 4) x0, y0, x1, y1 pixels of the projected face
+    landmarks: np.ndarray  # (V, T, 5, 2) pixels, LANDMARK_NAMES order
+    viewpoints: tuple[Viewpoint, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class Clip:
+    frames: np.ndarray  # (V, T, H, W, 3) uint8
+    labels: ClipLabels
+
+
+@functools.lru_cache(maxsize=1)
+def face_box_vertices() -> np.ndarray:
+    """hm08 vertices of the face proper (brows to chin, cheek to cheek), for face boxes."""
+    from humans.appearance import face_frame_coordinates
+    from humans.body_model import template_vertices
+
+    p = face_frame_coordinates(template_vertices()) * 1000.0
+    body = np.arange(len(p)) < BODY_VERTICES[1]
+    sel = body & (p[:, 2] < 30) & (p[:, 2] > -118) & (np.abs(p[:, 0]) < 62) & (p[:, 1] < -8)
+    return np.flatnonzero(sel)
+
+
+@functools.lru_cache(maxsize=1)
+def mouth_corner_vertices() -> tuple[int, int]:
+    """Left/right mouth corners: the outermost lip vertices of the template."""
+    from humans.appearance import face_regions
+    from humans.body_model import template_vertices
+
+    idx = np.flatnonzero(face_regions().lips > 0.5)
+    x = template_vertices()[idx, 0]
+    return int(idx[np.argmax(x)]), int(idx[np.argmin(x)])
+
+
+def render_views(
+    renderer: Renderer,
+    scene,
+    actor,
+    frames: HumanFrames,
+    cameras: list[RobotCamera],
+    eye_yaw_pitch_deg: np.ndarray | None = None,
+    background: Background | None = None,
+) -> np.ndarray:
+    """(V, T, H, W, 3) images of prepared frames from each camera."""
+    actor.prepare(frames, eye_yaw_pitch_deg)
+    t = frames.n_frames
+    out = np.empty((len(cameras), t, cameras[0].height, cameras[0].width, 3), np.uint8)
+    for i in range(t):
+        actor.show(scene, i)
+        for v, cam in enumerate(cameras):
+            out[v, i] = renderer.render(scene, cam, background)
+    return out
+
+
+def project_labels(frames: HumanFrames, cameras: list[RobotCamera]) -> tuple[np.ndarray, np.ndarray]:
+    """Face boxes (V, T, 4) and landmarks (V, T, 5, 2) in pixels."""
+    face = frames.vertices[:, face_box_vertices()]
+    ml, mr = mouth_corner_vertices()
+    points = np.concatenate(
+        [frames.eye_centres, frames.vertices[:, [NOSE_TIP_VERTEX, ml, mr]]], axis=1
+    )
+    boxes, marks = [], []
+    for cam in cameras:
+        uv = cam.project(face)
+        boxes.append(np.concatenate([uv.min(1), uv.max(1)], axis=-1))
+        marks.append(cam.project(points))
+    return np.asarray(boxes, np.float32), np.asarray(marks, np.float32)
+
+
+def render_clip(
+    human,
+    timeline=None,
+    viewpoints: tuple[Viewpoint, ...] | list[Viewpoint] = (Viewpoint(0, 0),),
+    n_frames: int = 25,
+    size: int = 160,
+    yfov_deg: float = 20.0,
+    rig: str = "arkit",
+    lighting: Lighting | str = "studio",
+    background: Background | None = None,
+    renderer: Renderer | None = None,
+    variant: str = "head",
+) -> Clip:
+    """Render ``human`` (a HumanSpec) playing ``timeline`` (an AUTimeline; None = neutral).
+
+    Returns frames (views, T, H, W, 3) uint8 and labels: AU intensities, face boxes, landmarks.
+    """
+    import pyrender
+
+    from animations.rigs import get_rig
+    from humans.appearance import appearance_for
+    from sim_env.human_actor import HumanActor
+
+    if n_frames < 1:
+        raise ValueError(f"n_frames must be at least 1, got {n_frames}")
+    if not viewpoints:
+        raise ValueError("need at least one viewpoint")
+    lighting = lighting_preset(lighting) if isinstance(lighting, str) else lighting
+    body = HumanBody.from_spec(human)
+    if timeline is None:
+        keys, values = [], np.zeros((n_frames, 0), np.float32)
+    else:
+        keys, values = timeline.sample(n_frames)
+    rig_frames = get_rig(rig).apply(list(keys), values)
+    frames = body.frames(rig_frames.facial_actions, rig_frames.head_yaw_pitch_roll_deg)
+    cameras = [
+        RobotCamera.around_face(body.face_centre, vp.horizontal_deg, vp.vertical_deg, vp.distance,
+                                width=size, height=size, yfov_deg=yfov_deg)
+        for vp in viewpoints
+    ]
+    own = renderer is None
+    renderer = renderer or Renderer(size, size)
+    try:
+        scene = pyrender.Scene()
+        actor = HumanActor(body, appearance_for(human), variant)
+        actor.add_to(scene, renderer)
+        add_lights(scene, lighting, body.face_centre)
+        images = render_views(renderer, scene, actor, frames, cameras, rig_frames.eye_yaw_pitch_deg, background)
+        for mesh in actor.meshes.values():
+            renderer.dynamic_meshes.remove(mesh)
+    finally:
+        if own:
+            renderer.close()
+    boxes, marks = project_labels(frames, cameras)
+    labels = ClipLabels(tuple(keys), values, rig_frames.au_intensities, boxes, marks, tuple(viewpoints))
+    return Clip(images, labels)
