@@ -1,0 +1,115 @@
+"""The ``hrisim`` command line."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _cmd_demo(args) -> int:
+    from sim_env.demo import run_demo
+
+    out = run_demo(args.out, size=args.size, n_frames=args.frames, human_id=args.human, signal_id=args.signal)
+    print(out.resolve())
+    return 0
+
+
+def _cmd_humans_audit(args) -> int:
+    from humans.audit import run_audit
+
+    return run_audit(args.directory, sys.stdout)
+
+
+def _cmd_humans_list(args) -> int:
+    from humans.suites import load_suite
+
+    for h in load_suite(args.suite):
+        print(f"{h.id:24s} {h.group:10s} {h.sex:6s} {h.age_years:5.1f} y  MST {h.effective_skin_tone}")
+    return 0
+
+
+def _cmd_animations_list(args) -> int:
+    from animations.library import builtin_signals
+
+    for sid, sig in builtin_signals().items():
+        print(f"{sid:40s} {sig.emotion:10s} {sig.description}")
+    return 0
+
+
+def _cmd_render(args) -> int:
+    from animations.formats import load_timeline
+    from animations.library import builtin_signals
+    from humans.suites import load_suite
+    from sim_env.clip import render_clip
+    from sim_env.media import grid_video_frames, write_mp4
+    from sim_env.viewpoints import parse_viewpoints
+
+    humans = {h.id: h for h in load_suite(args.suite)}
+    if args.human not in humans:
+        raise SystemExit(f"hrisim render: no human {args.human!r} in suite {args.suite!r}; have {sorted(humans)}")
+    signals = builtin_signals()
+    timeline = signals[args.animation] if args.animation in signals else load_timeline(args.animation)
+    views = parse_viewpoints(args.viewpoints, args.seed)
+    clip = render_clip(humans[args.human], timeline, views, n_frames=args.frames, size=args.size, lighting=args.lighting)
+    cols = 3 if len(views) % 3 == 0 else 1
+    path = write_mp4(Path(args.out), grid_video_frames(clip.frames, columns=cols))
+    print(path.resolve())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hrisim",
+        description="Human-robot-interaction simulator for inclusive facial-expression perception: "
+        "virtual humans perform FACS action units and a robot camera renders them.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="render one person's confusion signal from the paper's 9 views (MP4 + PNG)")
+    demo.add_argument("--out", default="out/demo", help="output folder (default: out/demo)")
+    demo.add_argument("--size", type=int, default=160, help="image size of each view in pixels (default: 160)")
+    demo.add_argument("--frames", type=int, default=25, help="frames of the signal (default: 25, as in the paper)")
+    demo.add_argument("--human", default=None, help="a balanced24 id (default: bal_f_black_1)")
+    demo.add_argument("--signal", default=None, help="a built-in signal id (default: the first confusion signal)")
+    demo.set_defaults(func=_cmd_demo)
+
+    render = sub.add_parser("render", help="render one human performing one animation to an MP4")
+    render.add_argument("--suite", default="balanced24", help="balanced24 | random:N[:SEED] | suite.yaml | folder of .mhm")
+    render.add_argument("--human", required=True, help="human id in the suite")
+    render.add_argument("--animation", required=True, help="built-in signal id, or a .yaml/.json/.fani file")
+    render.add_argument("--viewpoints", default="paper9", help="paper9 | grid:H,..;V,.. | random:N")
+    render.add_argument("--lighting", default="studio", help="studio | office | window | dim | random[:PRESET]")
+    render.add_argument("--frames", type=int, default=25)
+    render.add_argument("--size", type=int, default=160)
+    render.add_argument("--seed", type=int, default=0)
+    render.add_argument("--out", required=True, help="output .mp4 path")
+    render.set_defaults(func=_cmd_render)
+
+    humans = sub.add_parser("humans", help="virtual humans: list suites, audit MakeHuman files")
+    hsub = humans.add_subparsers(dest="humans_command", required=True, metavar="SUBCOMMAND")
+    audit = hsub.add_parser("audit", help="table of a folder of .mhm files, flagging filename/content contradictions")
+    audit.add_argument("directory", help="folder of MakeHuman .mhm files")
+    audit.set_defaults(func=_cmd_humans_audit)
+    hlist = hsub.add_parser("list", help="list the humans of a suite")
+    hlist.add_argument("suite", nargs="?", default="balanced24", help="balanced24 | random:N[:SEED] | suite file | .mhm folder")
+    hlist.set_defaults(func=_cmd_humans_list)
+
+    anims = sub.add_parser("animations", help="AU animations: list the built-in social signals")
+    asub = anims.add_subparsers(dest="animations_command", required=True, metavar="SUBCOMMAND")
+    alist = asub.add_parser("list", help="list the built-in signals with their emotion and description")
+    alist.set_defaults(func=_cmd_animations_list)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"hrisim {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
