@@ -38,8 +38,6 @@ TIME_FIELDS = ("image_start", "apex_start", "apex_stop", "image_stop")
 INTENSITY_FIELDS = ("intensity_start", "apex_intensity_start", "apex_intensity_stop", "intensity_stop")
 CONTROL_FIELDS = TIME_FIELDS + INTENSITY_FIELDS
 
-KNOWN_EMOTIONS = ("confusion", "anger", "disgust", "neutral")
-
 
 def check_unit_interval(name: str, value: object) -> float:
     """``value`` as a float in [0, 1], or an AnimationError naming the field and what was wrong."""
@@ -107,7 +105,10 @@ def evaluate_control_points(times, intensities, t: np.ndarray) -> tuple[np.ndarr
 
 @dataclass(frozen=True)
 class AUTimeline:
-    """A named AU animation: per key, its events in file order; sampled by :meth:`sample`."""
+    """A named AU animation: per key, its events in file order; sampled by :meth:`sample`.
+
+    ``events`` may be given as a dict ``{key: [AUEvent, ...]}``; it is stored as a tuple of pairs.
+    """
 
     id: str
     emotion: str
@@ -121,19 +122,20 @@ class AUTimeline:
         for name in ("emotion", "description"):
             if not isinstance(getattr(self, name), str):
                 raise AnimationError(f"{name}: expected a string, got {getattr(self, name)!r}")
-        events = tuple((key, tuple(evs)) for key, evs in self.events)
+        pairs = self.events.items() if isinstance(self.events, dict) else self.events
+        events = tuple((key, tuple(evs)) for key, evs in pairs)
         seen: set[str] = set()
         for key, evs in events:
             resolve_key(key)
             if key in seen:
                 raise AnimationError(f"AU key {key!r} appears twice; give all its events under one key")
             seen.add(key)
-            ids = [e.event_id for e in evs if e.event_id is not None]
-            if len(ids) != len(set(ids)):
-                raise AnimationError(f"AU key {key!r}: event ids must be unique within a key, got {ids}")
             for e in evs:
                 if not isinstance(e, AUEvent):
                     raise AnimationError(f"AU key {key!r}: expected AUEvent items, got {type(e).__name__}")
+            ids = [e.event_id for e in evs if e.event_id is not None]
+            if len(ids) != len(set(ids)):
+                raise AnimationError(f"AU key {key!r}: event ids must be unique within a key, got {ids}")
         object.__setattr__(self, "events", events)
 
     @property

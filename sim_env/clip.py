@@ -105,7 +105,7 @@ def render_clip(
     viewpoints: tuple[Viewpoint, ...] | list[Viewpoint] = (Viewpoint(0, 0),),
     n_frames: int = 25,
     size: int = 160,
-    yfov_deg: float = 20.0,
+    yfov_deg: float = 25.0,
     rig: str = "arkit",
     lighting: Lighting | str = "studio",
     background: Background | None = None,

@@ -122,7 +122,8 @@ def test_proportions_knot_is_least_squares_no_offset(sex):
 
 
 def test_modifier_mapping_examples(labels):
-    assert mh_modifier_to_anny("nose/nose-hump-decr|incr", -0.07, labels) == ("nose-hump-incr", -0.07)
+    assert mh_modifier_to_anny("nose/nose-hump-decr|incr", -0.07, labels) == \
+        ("nose-hump-incr", -0.07)
     assert mh_modifier_to_anny("ears/r-ear-shape-pointed|triangle", 0.08, labels) == \
         ("r-ear-shape-triangle", 0.08)
     assert mh_modifier_to_anny("ears/l-ear-shape-pointed|triangle", 0.08, labels) == \

@@ -22,11 +22,15 @@ def available_rigs() -> tuple[str, ...]:
     return tuple(_RIGS)
 
 
-@functools.lru_cache(maxsize=None)
 def get_rig(name: str = "arkit") -> ArkitRig:
     """The shared rig called ``name`` (shared, so an unsupported AU warns once per process)."""
     if name in _RIGS:
-        return _RIGS[name]()
+        return _shared(name)
     if name in _NEEDS_ASSETS:
         raise AnimationError(_NEEDS_ASSETS[name])
     raise AnimationError(f"unknown rig {name!r}; available rigs: {sorted(_RIGS) + sorted(_NEEDS_ASSETS)}")
+
+
+@functools.lru_cache(maxsize=None)
+def _shared(name: str) -> ArkitRig:
+    return _RIGS[name]()

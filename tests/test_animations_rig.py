@@ -1,0 +1,177 @@
+"""animations.rigs: the default ARKit rig and the rig registry."""
+from __future__ import annotations
+
+import ast
+import importlib.util
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from animations import AnimationError, builtin_signals
+from animations.catalogue import CATALOGUE, VARIANTS, resolve_key, variant_key
+from animations.rigs import RigFrames, UnsupportedAUWarning, available_rigs, get_rig
+from animations.rigs.arkit import ARKIT_UNITS, ArkitRig, arkit_table_markdown, eye_bone_residual_deg
+from animations.rigs.arkit_table import ROWS, UNSUPPORTED_AUS, row_for
+
+U = {unit: i for i, unit in enumerate(ARKIT_UNITS)}
+
+
+def play(**intensities: float) -> RigFrames:
+    """One frame with the given key intensities (keys as keyword names: k4=1 means key '4')."""
+    keys = [k[1:] for k in intensities]
+    return ArkitRig().apply(keys, np.array([list(intensities.values())]))
+
+
+def nonzero_units(frames: RigFrames) -> set[str]:
+    return {ARKIT_UNITS[i] for i in np.flatnonzero(frames.facial_actions[0])}
+
+
+def test_arkit_units_are_annys_in_annys_order():
+    spec = importlib.util.find_spec("anny")  # read anny's source without importing torch
+    if spec is None or not spec.submodule_search_locations:
+        pytest.skip("anny is not installed")
+    source = Path(spec.submodule_search_locations[0], "models", "facial_actions.py").read_text()
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "FACIAL_ACTION_LABELS":
+            assert tuple(ast.literal_eval(node.value)) == ARKIT_UNITS
+            return
+    pytest.fail("FACIAL_ACTION_LABELS not found in anny")
+
+
+def test_output_shapes_and_dtypes():
+    keys, values = builtin_signals()["confusion_eyes_left_right"].sample(25)
+    frames = ArkitRig().apply(keys, values)
+    assert frames.n_frames == 25
+    assert frames.facial_actions.shape == (25, 52) and frames.facial_actions.dtype == np.float32
+    assert frames.eye_yaw_pitch_deg.shape == (25, 2) and frames.eye_yaw_pitch_deg.dtype == np.float32
+    assert frames.head_yaw_pitch_roll_deg.shape == (25, 3) and frames.head_yaw_pitch_roll_deg.dtype == np.float32
+    assert frames.head_forward_m.shape == (25,)
+    assert set(frames.au_intensities) == {4, 61, 62}
+    assert all(v.shape == (25,) and v.dtype == np.float32 for v in frames.au_intensities.values())
+    assert frames.facial_actions.min() >= 0.0 and frames.facial_actions.max() <= 1.0
+
+
+def test_au4_lowers_both_brows():
+    frames = play(k4=0.5)
+    assert nonzero_units(frames) == {"browDownLeft", "browDownRight"}
+    assert frames.facial_actions[0, U["browDownLeft"]] == pytest.approx(0.5)
+
+
+def test_au26_opens_the_jaw():
+    frames = play(k26=1.0)
+    assert frames.facial_actions[0, U["jawOpen"]] == pytest.approx(0.6)
+    assert play(k27=1.0).facial_actions[0, U["jawOpen"]] == pytest.approx(1.0)
+    assert play(k26_tongue_out=1.0).facial_actions[0, U["tongueOut"]] == pytest.approx(1.0)
+
+
+def test_gaze_left_is_positive_yaw_and_shapes_the_lids():
+    left, right = play(k61=1.0), play(k62=1.0)
+    assert left.eye_yaw_pitch_deg[0, 0] == pytest.approx(30.0) and left.eye_yaw_pitch_deg[0, 1] == 0
+    assert right.eye_yaw_pitch_deg[0, 0] == pytest.approx(-30.0)
+    assert nonzero_units(left) == {"eyeLookOutLeft", "eyeLookInRight"}
+    assert nonzero_units(right) == {"eyeLookInLeft", "eyeLookOutRight"}
+    assert play(k63=1.0).eye_yaw_pitch_deg[0, 1] == pytest.approx(25.0)
+    assert play(k64=0.5).eye_yaw_pitch_deg[0, 1] == pytest.approx(-12.5)
+    assert play(k61=1.0, k62=1.0).eye_yaw_pitch_deg[0, 0] == 0.0  # opposite AUs cancel
+
+
+def test_eye_bone_residual_removes_what_annys_eyelook_units_already_turn():
+    frames = play(k61=1.0)
+    residual = eye_bone_residual_deg(frames)
+    assert 0.0 < residual[0, 0] < frames.eye_yaw_pitch_deg[0, 0]
+    assert residual[0, 0] == pytest.approx(30.0 - (15.0 + 15.3) / 2)
+
+
+def test_head_aus_turn_tilt_and_move_the_head():
+    assert play(k51=1.0).head_yaw_pitch_roll_deg[0].tolist() == [30.0, 0.0, 0.0]
+    assert play(k52=0.5).head_yaw_pitch_roll_deg[0, 0] == pytest.approx(-15.0)
+    assert play(k53=1.0).head_yaw_pitch_roll_deg[0, 1] == pytest.approx(20.0)
+    assert play(k55=1.0).head_yaw_pitch_roll_deg[0, 2] == pytest.approx(20.0)
+    assert play(k57=1.0).head_forward_m[0] > 0 > play(k58=1.0).head_forward_m[0]
+    assert not play(k51=1.0).facial_actions.any()
+
+
+def test_au43_closes_the_lids_and_sides_are_the_subjects():
+    assert play(k43=1.0).facial_actions[0, [U["eyeBlinkLeft"], U["eyeBlinkRight"]]].tolist() == [1.0, 1.0]
+    assert nonzero_units(play(kL43=1.0)) == {"eyeBlinkLeft"}
+    assert nonzero_units(play(kR46=1.0)) == {"eyeBlinkRight"}
+    assert nonzero_units(play(kL30=1.0)) == {"jawLeft"}
+
+
+def test_one_sided_key_moves_only_that_side():
+    frames = play(kL12=0.8)
+    assert nonzero_units(frames) == {"mouthSmileLeft"}
+    assert frames.facial_actions[0, U["mouthSmileLeft"]] == pytest.approx(0.8)
+    one_eye = play(kL61=1.0)
+    assert nonzero_units(one_eye) == {"eyeLookOutLeft"} and one_eye.eye_yaw_pitch_deg[0, 0] == pytest.approx(15.0)
+    assert play(kR1=1.0).facial_actions[0, U["browInnerUp"]] == pytest.approx(0.5)  # side-less unit, half
+
+
+def test_weights_sum_over_keys_and_clip_to_one():
+    frames = play(k4=0.8, k4_b=0.8)
+    assert frames.facial_actions[0, U["browDownLeft"]] == 1.0  # 0.8 + 0.68 clipped
+    assert frames.au_intensities[4][0] == pytest.approx(0.8)  # max over the AU's keys
+    assert play(k4_b=1.0).facial_actions[0, U["browOuterUpLeft"]] > 0  # the variant's own mix
+
+
+def test_unsupported_au_warns_once_and_is_ignored():
+    rig = ArkitRig()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        first = rig.apply(["11", "L11", "4"], np.ones((2, 3)))
+        rig.apply(["11"], np.ones((2, 1)))
+    unsupported = [w for w in caught if issubclass(w.category, UnsupportedAUWarning)]
+    assert len(unsupported) == 1 and "AU11" in str(unsupported[0].message)
+    assert first.unsupported_keys == ("11", "L11")
+    assert nonzero_units(RigFrames(first.facial_actions[:1], *[None] * 3)) == {"browDownLeft", "browDownRight"}
+    assert first.au_intensities[11].tolist() == [1.0, 1.0]  # labels still say what the timeline asked
+    with pytest.warns(UnsupportedAUWarning, match="L30"):
+        ArkitRig().apply(["30"], np.ones((1, 1)))
+
+
+def test_bad_rig_input_is_refused():
+    with pytest.raises(AnimationError, match=r"shape \(frames, 2\)"):
+        ArkitRig().apply(["4", "26"], np.ones((3, 1)))
+    with pytest.raises(AnimationError, match="finite"):
+        ArkitRig().apply(["4"], np.array([[np.nan]]))
+    with pytest.raises(AnimationError, match="unknown AU key 'X'"):
+        ArkitRig().apply(["X"], np.ones((1, 1)))
+
+
+def test_table_covers_every_catalogue_au_and_every_facshuman_variant():
+    rows = {row.au for row in ROWS}
+    for au in CATALOGUE:
+        assert (au in rows) != (au in UNSUPPORTED_AUS), au
+    for au, variants in VARIANTS.items():
+        for variant in variants:
+            row = row_for(resolve_key(variant_key(au, variant)))
+            assert not isinstance(row, str) and row.variant == variant
+    for row in ROWS:
+        assert all(unit in U for unit, _ in row.units) and (row.units or any(row.eye_deg) or any(row.head_deg)
+                                                             or row.head_forward_m)
+
+
+def test_every_builtin_signal_plays_without_unsupported_aus():
+    rig = ArkitRig()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnsupportedAUWarning)
+        for signal in builtin_signals().values():
+            frames = rig.apply(*signal.sample(25))
+            assert frames.unsupported_keys == ()
+            assert frames.facial_actions.any() == bool(signal.events), signal.id
+
+
+def test_table_markdown_is_up_to_date():
+    path = Path(__file__).resolve().parents[1] / "animations" / "rigs" / "ARKIT_TABLE.md"
+    assert path.read_text() == arkit_table_markdown(), "regenerate ARKIT_TABLE.md with arkit_table_markdown()"
+
+
+def test_rig_registry():
+    assert "arkit" in available_rigs() and isinstance(get_rig("arkit"), ArkitRig)
+    assert get_rig() is get_rig("arkit")
+    with pytest.raises(AnimationError, match=r"rig 'facshuman' needs the FACSHuman asset pack \(hrisim assets install facshuman\)"):
+        get_rig("facshuman")
+    with pytest.raises(AnimationError, match="unknown rig 'blender'.*arkit"):
+        get_rig("blender")

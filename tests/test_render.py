@@ -1,0 +1,94 @@
+"""Rendering: a person performing AUs, seen by the robot camera. Needs EGL (Mesa) to run."""
+import numpy as np
+import pytest
+
+from animations.native import timeline_from_dict
+from humans.suites import balanced24
+from sim_env.clip import render_clip
+from sim_env.viewpoints import Viewpoint, paper9
+
+FRONT = (Viewpoint(0, 0, 0.45),)
+
+
+def hold(key: str, level: float = 1.0):
+    """A timeline that holds ``key`` at ``level`` on every frame."""
+    return timeline_from_dict(
+        {"id": f"hold_{key}", "emotion": "test",
+         "aus": {key: [{"times": [0.0, 0.0, 1.0, 1.0], "intensities": [level] * 4}]}},
+        "test",
+    )
+
+
+@pytest.fixture(scope="module")
+def person():
+    return next(h for h in balanced24() if h.group == "Caucasian" and h.sex == "female")
+
+
+@pytest.fixture(scope="module")
+def neutral(person):
+    return render_clip(person, None, FRONT, n_frames=1, size=256)
+
+
+def _crop(clip, centre, half_w, half_h):
+    x, y = (int(round(c)) for c in centre)
+    return clip.frames[0, 0, y - half_h : y + half_h, x - half_w : x + half_w].astype(np.float32)
+
+
+def _dark_centroid(patch, quantile=0.15):
+    lum = patch.mean(-1)
+    ys, xs = np.nonzero(lum <= np.quantile(lum, quantile))
+    return xs.mean(), ys.mean()
+
+
+def test_same_input_same_frames(person):
+    a = render_clip(person, hold("12", 0.7), paper9()[:2], n_frames=2, size=96)
+    b = render_clip(person, hold("12", 0.7), paper9()[:2], n_frames=2, size=96)
+    assert a.frames.shape == (2, 2, 96, 96, 3) and a.frames.dtype == np.uint8
+    assert np.array_equal(a.frames, b.frames)
+
+
+def test_face_is_centred_and_labelled(neutral):
+    lm = neutral.labels.landmarks[0, 0]
+    box = neutral.labels.face_boxes[0, 0]
+    left_eye, right_eye, nose, mouth_l, mouth_r = lm
+    assert left_eye[0] > right_eye[0]  # subject's left eye on the image's right in a frontal view
+    assert left_eye[1] < nose[1] < mouth_l[1]  # eyes above the nose above the mouth
+    assert box[0] < right_eye[0] and box[2] > left_eye[0] and box[1] < left_eye[1] and box[3] > mouth_l[1]
+    assert abs((box[0] + box[2]) / 2 - 128) < 20
+
+
+def test_au4_lowers_the_brows(person, neutral):
+    lowered = render_clip(person, hold("4"), FRONT, n_frames=1, size=256)
+    eye = neutral.labels.landmarks[0, 0, 0]
+    above = eye + np.array([0, -22])
+    _, y0 = _dark_centroid(_crop(neutral, above, 22, 16))
+    _, y1 = _dark_centroid(_crop(lowered, above, 22, 16))
+    assert y1 > y0 + 1.0  # dark brow pixels move down the image
+
+
+def test_au26_opens_the_jaw(person, neutral):
+    opened = render_clip(person, hold("26"), FRONT, n_frames=1, size=256)
+    chin0 = neutral.labels.face_boxes[0, 0, 3]
+    chin1 = opened.labels.face_boxes[0, 0, 3]
+    assert chin1 > chin0 + 4  # the chin drops
+    mouth = neutral.labels.landmarks[0, 0, 3:5].mean(0) + np.array([0, 6])
+    lips0, lips1 = _crop(neutral, mouth, 14, 10), _crop(opened, mouth, 14, 10)
+    assert np.abs(lips1 - lips0).mean() > 15  # the mouth opening shows (tongue, teeth)
+
+
+@pytest.mark.parametrize("key, direction", [("61", +1), ("62", -1)])
+def test_au61_au62_move_the_irises(person, neutral, key, direction):
+    looked = render_clip(person, hold(key), FRONT, n_frames=1, size=256)
+    for eye in neutral.labels.landmarks[0, 0, :2]:
+        x0, _ = _dark_centroid(_crop(neutral, eye, 12, 6), 0.2)
+        x1, _ = _dark_centroid(_crop(looked, eye, 12, 6), 0.2)
+        # AU61 = eyes to the subject's left = the image's right for a camera in front
+        assert direction * (x1 - x0) > 1.5
+
+
+def test_au43_closes_the_lids(person, neutral):
+    closed = render_clip(person, hold("43"), FRONT, n_frames=1, size=256)
+    for eye in neutral.labels.landmarks[0, 0, :2]:
+        iris0 = (_crop(neutral, eye, 10, 5).mean(-1) < 100).mean()
+        iris1 = (_crop(closed, eye, 10, 5).mean(-1) < 100).mean()
+        assert iris0 > 0.15 and iris1 < 0.02  # the iris disappears behind the lids
