@@ -21,7 +21,6 @@ import json
 import math
 import os
 import re
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +28,7 @@ from typing import Iterable
 
 from humans.phenotype import mh_age_to_years, unsupported_modifiers, years_to_mh_age
 from humans.spec import (
+    write_text_atomic,
     ETHNICITIES,
     PROXY_FIELDS,
     HumanSpec,
@@ -340,14 +340,4 @@ def mhm_text(spec: HumanSpec) -> str:
 def write_mhm(spec: HumanSpec, path: str | os.PathLike) -> Path:
     """Write ``spec`` as a ``.mhm`` MakeHuman 1.2 can open (atomically: never half a file)."""
     path = Path(path)
-    text = mhm_text(spec)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_text_atomic(path, mhm_text(spec))

@@ -307,6 +307,11 @@ def _write_document(path: Path, data: Any) -> Path:
     kind = _format(path)
     text = (yaml.safe_dump(data, sort_keys=False, allow_unicode=True) if kind == "yaml"
             else json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    return write_text_atomic(path, text)
+
+
+def write_text_atomic(path: Path, text: str) -> Path:
+    """Write via a temporary file and rename, so a crash never leaves half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
