@@ -2,8 +2,20 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from pathlib import Path
+
+# Modules that add their own commands: each has ``register(sub, groups)`` where ``sub`` is the
+# top-level subparsers object and ``groups`` maps "humans"/"animations" to their subparsers.
+# They must import nothing heavy at module level, so ``hrisim --help`` stays instant.
+COMMAND_MODULES = (
+    "sim_env.dataset_cli",
+    "sim_env.assets_cli",
+    "sim_env.envs.cli",
+    "perception.cli",
+    "training.cli",
+)
 
 
 def _cmd_demo(args) -> int:
@@ -98,6 +110,16 @@ def build_parser() -> argparse.ArgumentParser:
     asub = anims.add_subparsers(dest="animations_command", required=True, metavar="SUBCOMMAND")
     alist = asub.add_parser("list", help="list the built-in signals with their emotion and description")
     alist.set_defaults(func=_cmd_animations_list)
+
+    groups = {"humans": hsub, "animations": asub}
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not name.startswith(exc.name):  # a missing dependency is a real error
+                raise
+            continue
+        module.register(sub, groups)
     return parser
 
 
