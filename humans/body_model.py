@@ -21,6 +21,21 @@ def anny_cache_dir() -> Path:
     return Path(os.environ.get("ANNY_CACHE_DIR", Path.home() / ".cache" / "anny"))
 
 
+def import_anny():
+    """Import anny with its warp kernels' start-up banner silenced (it prints to stdout)."""
+    try:
+        import warp
+
+        # Banner and "no CUDA driver" notes are info for warp's users, noise for ours.
+        warp.config.log_level = warp.LOG_ERROR
+        warp.config.quiet = True
+    except ImportError:
+        pass
+    import anny
+
+    return anny
+
+
 @functools.lru_cache(maxsize=1)
 def load_body_model():
     """Return the shared float32 anny model (phenotypes, face-shape modifiers, ARKit face units)."""
@@ -33,8 +48,7 @@ def load_body_model():
             file=sys.stderr,
             flush=True,
         )
-    import anny
-
+    anny = import_anny()
     model = anny.Anny(
         rig="makehuman",
         topology="makehuman",

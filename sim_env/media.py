@@ -34,38 +34,53 @@ def grid_video_frames(views: np.ndarray, columns: int = 3) -> np.ndarray:
     return np.stack([tile(views[:, t], columns, pad=0) for t in range(views.shape[1])])
 
 
-def write_mp4(path: str | Path, frames: np.ndarray, fps: float = 25.0, quality: int = 9) -> Path:
-    """H.264 MP4 (yuv420p, plays everywhere). Written to a temporary name, then renamed."""
-    import imageio.v2 as imageio
+def write_mp4(path: str | Path, frames: np.ndarray, fps: float = 25.0, crf: int = 17) -> Path:
+    """H.264 MP4 (yuv420p, plays everywhere). Written to a temporary name, then renamed.
+
+    Encoded in-process with PyAV (libx264, one thread): about 10x cheaper than spawning an ffmpeg
+    process per clip, which dominated small clips. ``crf`` 17 is visually lossless for 160 px faces.
+    """
+    import fractions
+
+    import av
 
     path = Path(path)
-    frames = np.asarray(frames, np.uint8)
+    frames = np.ascontiguousarray(frames, np.uint8)
+    if frames.ndim != 4 or frames.shape[-1] != 3:
+        raise ValueError(f"write_mp4({path}): frames must be (T, H, W, 3) uint8, got shape {frames.shape}")
     h, w = frames.shape[1:3]
     if h % 2 or w % 2:  # yuv420p needs even sizes
         frames = np.pad(frames, ((0, 0), (0, h % 2), (0, w % 2), (0, 0)), mode="edge")
     tmp = path.with_name(path.name + ".part.mp4")
-    writer = imageio.get_writer(
-        tmp, fps=fps, codec="libx264", quality=quality, pixelformat="yuv420p",
-        macro_block_size=1, ffmpeg_log_level="error",
-    )
     try:
-        for frame in frames:
-            writer.append_data(frame)
+        with av.open(str(tmp), "w", format="mp4") as container:
+            stream = container.add_stream("libx264", rate=fractions.Fraction(fps).limit_denominator(1001))
+            stream.width, stream.height = frames.shape[2], frames.shape[1]
+            stream.pix_fmt = "yuv420p"
+            stream.thread_count = 1  # deterministic bytes, and workers already use every core
+            stream.options = {"crf": str(crf), "preset": "medium"}
+            for frame in frames:
+                container.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
+            container.mux(stream.encode())
+        os.replace(tmp, path)
     finally:
-        writer.close()
-    os.replace(tmp, path)
+        tmp.unlink(missing_ok=True)
     return path
 
 
 def read_video(path: str | Path) -> np.ndarray:
-    """All frames (T, H, W, 3) uint8 of a video file."""
-    import imageio.v2 as imageio
+    """All frames (T, H, W, 3) uint8 RGB of a video file (MP4, AVI, GIF, ...)."""
+    import av
 
-    reader = imageio.get_reader(Path(path))
+    path = Path(path)
     try:
-        return np.stack([np.asarray(f)[..., :3] for f in reader])
-    finally:
-        reader.close()
+        with av.open(str(path)) as container:
+            frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+    except (av.FFmpegError, IndexError) as exc:
+        raise ValueError(f"cannot read video {path}: {exc}") from exc
+    if not frames:
+        raise ValueError(f"video {path} has no frames")
+    return np.stack(frames)
 
 
 def write_png(path: str | Path, image: np.ndarray) -> Path:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
+import types
 
 import numpy as np
 
@@ -79,11 +80,50 @@ class DynamicMesh:
             return
         from OpenGL import GL
 
-        data = np.ascontiguousarray(
-            np.hstack([prim.positions, prim.normals, prim.color_0]), dtype=np.float32
-        )
+        # pyrender's interleaved layout: positions, normals, texcoord_0, color_0 (those present)
+        columns = [a for a in (prim.positions, prim.normals, prim.texcoord_0, prim.color_0) if a is not None]
+        data = np.ascontiguousarray(np.hstack(columns), dtype=np.float32)
         GL.glBindBuffer(GL.GL_ARRAY_BUFFER, prim._buffers[0])
         GL.glBufferSubData(GL.GL_ARRAY_BUFFER, 0, data.nbytes, data)
+        self._dirty = False
+
+
+class TexturedDynamicMesh(DynamicMesh):
+    """A deforming mesh drawn with a texture (MakeHuman skins and proxies).
+
+    ``alpha_cutout``: the texture's alpha cuts the surface out (hair, brows, lashes). Fragments
+    below alpha 0.5 are discarded (the renderer's shaders do this for every textured material), so
+    strands write depth only where they are drawn: no back-to-front sorting is needed and no
+    sorting holes appear, whatever the order of the hair's own triangles.
+    """
+
+    def __init__(self, positions, normals, texcoords, triangles, texture: np.ndarray | None,
+                 colour=(1.0, 1.0, 1.0), roughness=0.6, double_sided=False, alpha_cutout=False):
+        import pyrender
+
+        tex = None
+        if texture is not None:
+            sampler = pyrender.Sampler(magFilter=pyrender.constants.GLTF.LINEAR,
+                                       minFilter=pyrender.constants.GLTF.LINEAR_MIPMAP_LINEAR)
+            channels = "RGBA" if texture.shape[-1] == 4 else "RGB"
+            tex = pyrender.Texture(source=np.ascontiguousarray(texture), source_channels=channels, sampler=sampler)
+        material = pyrender.MetallicRoughnessMaterial(
+            baseColorFactor=[*map(float, colour), 1.0],
+            baseColorTexture=tex,
+            metallicFactor=0.0,
+            roughnessFactor=roughness,
+            doubleSided=double_sided,
+            alphaMode="MASK" if alpha_cutout else "OPAQUE",
+        )
+        self.primitive = pyrender.Primitive(
+            positions=positions,
+            normals=normals,
+            texcoord_0=np.asarray(texcoords, np.float32) if tex is not None else None,
+            indices=np.asarray(triangles, np.uint32),
+            material=material,
+            mode=4,
+        )
+        self.mesh = pyrender.Mesh([self.primitive])
         self._dirty = False
 
 
@@ -95,11 +135,49 @@ class Background:
     image: np.ndarray | None = None
 
 
+def _read_colour_only(renderer, scene, flags):
+    """Drop-in for pyrender's ``Renderer._read_main_framebuffer`` that skips the depth read.
+
+    Resolving the multisampled colour buffer and reading it back is what a frame needs; the
+    depth blit, read and conversion pyrender adds cost a third of each 160 px frame on llvmpipe.
+    """
+    from OpenGL import GL
+
+    width, height = renderer._main_fb_dims
+    GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, renderer._main_fb_ms)
+    GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, renderer._main_fb)
+    GL.glBlitFramebuffer(0, 0, width, height, 0, 0, width, height, GL.GL_COLOR_BUFFER_BIT, GL.GL_LINEAR)
+    GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, renderer._main_fb)
+    import pyrender
+
+    rgba = bool(flags & pyrender.RenderFlags.RGBA)
+    channels, fmt = (4, GL.GL_RGBA) if rgba else (3, GL.GL_RGB)
+    buf = GL.glReadPixels(0, 0, width, height, fmt, GL.GL_UNSIGNED_BYTE)
+    colour = np.frombuffer(buf, dtype=np.uint8).reshape((height, width, channels))
+    return np.flip(colour, axis=0), None
+
+
+def _load_llvm_users_first() -> None:
+    """Import anny (torch, roma, triton) before Mesa is loaded.
+
+    llvmpipe and triton each carry their own LLVM; loading triton's after a GL context exists
+    crashes the process (segfault in ``libtriton``). Loaded in this order they coexist.
+    """
+    try:
+        from humans.body_model import import_anny
+
+        import_anny()
+        import roma  # noqa: F401
+    except ImportError:  # the renderer itself does not need them
+        pass
+
+
 class Renderer:
     """Owns the GL context; renders pyrender scenes from a ``RobotCamera``."""
 
     def __init__(self, width: int = 160, height: int = 160, backend: str | None = None):
         self.backend = select_backend(backend)
+        _load_llvm_users_first()
         try:
             import pyrender
 
@@ -110,8 +188,12 @@ class Renderer:
                 f"({type(exc).__name__}: {exc}). Install {_SYSTEM_PACKAGES[self.backend]}, "
                 f"or try the other backend with HRISIM_GL={'osmesa' if self.backend == 'egl' else 'egl'}."
             ) from exc
+        # pyrender reads back and linearises the depth buffer on every render; we only need colour.
+        inner = self._offscreen._renderer
+        inner._read_main_framebuffer = types.MethodType(_read_colour_only, inner)
         self.dynamic_meshes: list[DynamicMesh] = []
         self._camera_node = None
+        _use_alpha_cutout_shaders(self._offscreen)
 
     def close(self) -> None:
         if self._offscreen is not None:
@@ -182,3 +264,46 @@ def add_lights(scene, lighting: Lighting, face_centre, face_forward=(0.0, -1.0, 
 
 def _up_for(direction: np.ndarray):
     return (0.0, 1.0, 0.0) if abs(direction[2]) > 0.99 else (0.0, 0.0, 1.0)
+
+
+def _use_alpha_cutout_shaders(offscreen) -> None:
+    """Give the renderer pyrender's shaders with one addition: textured fragments with alpha < 0.5
+    are discarded (alpha-tested hair, brows, lashes). Untextured meshes compile exactly as before."""
+    from pyrender.shader_program import ShaderProgramCache
+
+    offscreen._renderer._program_cache = ShaderProgramCache(shader_dir=str(_cutout_shader_dir()))
+
+
+_CUTOUT = """
+#ifdef HAS_BASE_COLOR_TEX
+    if (base_color.a < 0.5) discard;
+#endif
+"""
+
+
+def _cutout_shader_dir():
+    import atexit
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    import pyrender
+
+    global _SHADER_DIR
+    if _SHADER_DIR is not None and _SHADER_DIR.is_dir():
+        return _SHADER_DIR
+    source = Path(pyrender.__file__).parent / "shaders"
+    target = Path(tempfile.mkdtemp(prefix="hrisim-shaders-"))
+    atexit.register(shutil.rmtree, target, True)
+    for path in source.iterdir():
+        shutil.copy(path, target / path.name)
+    frag = (source / "mesh.frag").read_text()
+    anchor = "    // Compute specular and diffuse colors"
+    if anchor not in frag:
+        raise RendererUnavailable(f"{source / 'mesh.frag'}: unexpected pyrender shader; cannot add alpha cut-outs")
+    (target / "mesh.frag").write_text(frag.replace(anchor, _CUTOUT + anchor, 1))
+    _SHADER_DIR = target
+    return target
+
+
+_SHADER_DIR = None

@@ -1,0 +1,87 @@
+"""``hrisim generate`` and ``hrisim dataset audit|merge``."""
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+
+
+def _shard(text: str) -> tuple[int, int]:
+    try:
+        index, count = (int(p) for p in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected i/N such as 0/4, got {text!r}") from None
+    if not (count >= 1 and 0 <= index < count):
+        raise argparse.ArgumentTypeError(f"shard {text!r}: need 0 <= i < N")
+    return index, count
+
+
+def _cmd_generate(args) -> int:
+    from sim_env.generate import GenerateConfig, generate_dataset
+
+    # Every option defaults to None, so ``given`` is what the user typed; it overrides a preset.
+    given = {k: v for k, v in vars(args).items()
+             if k in GenerateConfig.__dataclass_fields__ and v is not None and k != "out"}
+    config = GenerateConfig.preset(args.preset, args.out, **given) if args.preset else GenerateConfig(out=args.out, **given)
+    command = "hrisim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[0].endswith("hrisim") else None
+    result = generate_dataset(config, progress=not args.quiet, command=command)
+    seconds = max(result.seconds, 1e-9)
+    print(f"rendered {result.rendered_clips} clips ({result.skipped_clips} already done) in {result.seconds:.1f} s: "
+          f"{60 * result.rendered_clips / seconds:.1f} clips/min, {result.rendered_clips * config.frames / seconds:.1f} frames/s")
+    print(result.out.resolve())
+    return 0
+
+
+def _cmd_audit(args) -> int:
+    from sim_env.dataset import audit_dataset
+
+    problems = audit_dataset(args.directory, verify_checksums=not args.no_checksums)
+    return 1 if problems else 0
+
+
+def _cmd_merge(args) -> int:
+    from sim_env.dataset import merge_shards
+
+    print(merge_shards(args.out, args.shards or [args.out]).parent.resolve())
+    return 0
+
+
+def register(sub, groups) -> None:
+    gen = sub.add_parser(
+        "generate", help="render a synthetic dataset: humans × animations × viewpoints → clips + manifest + card",
+        description="Render every (human, animation, viewpoint) clip, with per-frame labels, a manifest "
+        "(CSV + Parquet) and a dataset card. Interrupt at any time; the same command resumes.",
+    )
+    gen.add_argument("--out", required=True, help="dataset folder (created; an existing one is resumed)")
+    gen.add_argument("--preset", choices=["paper"], help="paper = balanced24 × the 21 paper signals × paper9 × 25 frames")
+    gen.add_argument("--humans", help="balanced24 | random:N[:SEED] | paper24:DIR | suite.yaml | folder of .mhm (default balanced24)")
+    gen.add_argument("--animations", help="builtin (21 signals + neutral) | paper (the 21) | folder | file (default builtin)")
+    gen.add_argument("--viewpoints", help="paper9 | grid:H,..;V,.. | random:N (N drawn per human × animation) (default paper9)")
+    gen.add_argument("--frames", type=int, help="frames per clip (default 25)")
+    gen.add_argument("--size", type=int, help="image size in pixels (default 160)")
+    gen.add_argument("--fps", type=float, help="video frame rate (default 25)")
+    gen.add_argument("--yfov-deg", dest="yfov_deg", type=float, help="camera vertical field of view (default 25)")
+    gen.add_argument("--lighting", help="studio | office | window | dim | random[:PRESET] (drawn per human × animation)")
+    gen.add_argument("--background", help="grey | #rrggbb | r,g,b (0..1) | image file")
+    gen.add_argument("--rig", help="AU rig: arkit (default) | facshuman (needs the asset pack)")
+    gen.add_argument("--seed", type=int, help="seed of every random choice (default 0)")
+    gen.add_argument("--val-humans", dest="val_humans", type=float,
+                     help="validation humans: a fraction (<1) or a count (default 5/24, the paper's 19/5)")
+    gen.add_argument("--crops", action="store_const", const=True, help="also write 160×160 face-cropped videos")
+    gen.add_argument("--png", action="store_const", const=True, help="also write every frame as PNG")
+    gen.add_argument("--workers", type=int, help="worker processes, each with its own GL context (default 1)")
+    gen.add_argument("--limit", type=int, help="only the first N clips of the plan (quick looks)")
+    gen.add_argument("--shard", type=_shard, help="i/N: render only shard i of N (merge with 'hrisim dataset merge')")
+    gen.add_argument("--quiet", action="store_true", help="no progress bar")
+    gen.set_defaults(func=_cmd_generate)
+
+    ds = sub.add_parser("dataset", help="generated datasets: audit checksums and balance, merge shards")
+    dsub = ds.add_subparsers(dest="dataset_command", required=True, metavar="SUBCOMMAND")
+    audit = dsub.add_parser("audit", help="re-verify every file's checksum and print the balance tables (exit 1 on problems)")
+    audit.add_argument("directory")
+    audit.add_argument("--no-checksums", action="store_true", help="check presence only (fast)")
+    audit.set_defaults(func=_cmd_audit)
+    merge = dsub.add_parser("merge", help="merge shard folders of one dataset into OUT and write its manifest and card")
+    merge.add_argument("out", help="the merged dataset folder (may be the shared folder the shards wrote to)")
+    merge.add_argument("shards", nargs="*", help="shard folders to copy in (none: OUT already holds every shard)")
+    merge.set_defaults(func=_cmd_merge)

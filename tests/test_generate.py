@@ -1,0 +1,188 @@
+"""Dataset generation end to end on a tiny plan: files, manifest, resume, determinism, audit, shards."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from animations.library import get_signal
+from sim_env.dataset import MANIFEST_COLUMNS, DatasetError, audit_dataset, file_sha256, merge_shards, read_manifest
+from sim_env.generate import GenerateConfig, generate_dataset, make_plan, subject_split
+from sim_env.media import read_video
+
+SIGNALS = ("confusion_open_mouth", "disgust_five_changes")
+SIZE, FRAMES = 64, 8
+
+
+@pytest.fixture(scope="module")
+def anim_dir(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("anims")
+    for sid in SIGNALS:
+        get_signal(sid).save(folder / f"{sid}.yaml")
+    return folder
+
+
+def tiny(out, anim_dir, **kw) -> GenerateConfig:
+    """2 humans × 2 signals × 2 viewpoints × 8 frames."""
+    base = dict(humans="random:2:3", animations=str(anim_dir), viewpoints="grid:-20,20;10",
+                frames=FRAMES, size=SIZE, val_humans=1)
+    return GenerateConfig(out=str(out), **{**base, **kw})
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory, anim_dir) -> Path:
+    out = tmp_path_factory.mktemp("ds") / "tiny"
+    result = generate_dataset(tiny(out, anim_dir, crops=True), progress=False, log=lambda s: None)
+    assert result.rendered_clips == 8 and result.skipped_clips == 0
+    return out
+
+
+def test_manifest_matches_files(dataset):
+    df = read_manifest(dataset)
+    assert list(df.columns) == list(MANIFEST_COLUMNS)
+    assert len(df) == 8 and df["clip_id"].is_unique
+    assert set(df["animation_id"]) == set(SIGNALS)
+    assert set(df["emotion"]) == {"confusion", "disgust"}
+    assert sorted(set(zip(df["h_deg"], df["v_deg"]))) == [(-20.0, 10.0), (20.0, 10.0)]
+    assert df.groupby("human_id")["split"].nunique().eq(1).all(), "a human is in one split only"
+    assert sorted(df.drop_duplicates("human_id")["split"]) == ["train", "val"]
+    for row in df.itertuples(index=False):
+        assert file_sha256(dataset / row.file) == row.sha256
+        assert file_sha256(dataset / row.labels_file) == row.labels_sha256
+        frames = read_video(dataset / row.file)
+        assert frames.shape == (FRAMES, SIZE, SIZE, 3)
+        crops = read_video(dataset / row.crop_file)
+        assert crops.shape == (FRAMES, 160, 160, 3)
+        labels = np.load(dataset / row.labels_file)
+        assert list(labels["au_keys"]) == row.aus.split(";")
+        assert labels["au_values"].shape == (FRAMES, len(labels["au_keys"]))
+        assert labels["au_values"].max() > 0.1, "the signal moves"
+        boxes = labels["face_boxes"]
+        assert boxes.shape == (FRAMES, 4) and (boxes[:, :2] >= 0).all() and (boxes[:, 2:] <= SIZE).all()
+        # the face box frames the face: its inside differs from the flat background
+        x0, y0, x1, y1 = boxes[FRAMES // 2].astype(int)
+        inside = frames[FRAMES // 2, y0:y1, x0:x1].astype(float)
+        assert inside.std() > 5
+    meta = json.loads((dataset / "manifest.json").read_text())
+    assert meta["complete"] and meta["finished_clips"] == 8 and meta["planned_clips"] == 8
+    assert "torch" in meta["versions"] and meta["splits"]["val"]
+    card = (dataset / "README.md").read_text()
+    assert "| Black |" in card or "| Asian |" in card or "| Caucasian |" in card or "| Hispanic |" in card
+    for png in ("counts.png", "viewpoints.png", "contact_sheet.png"):
+        assert (dataset / "card" / png).stat().st_size > 1000
+
+
+def test_audit_passes_then_catches_corruption(dataset, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(dataset, copy)
+    assert audit_dataset(copy, log=lambda s: None) == []
+    df = read_manifest(copy)
+    victim = copy / df["file"][3]
+    data = bytearray(victim.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    victim.write_bytes(bytes(data))
+    (copy / df["labels_file"][5]).unlink()
+    problems = audit_dataset(copy, log=lambda s: None)
+    assert any(df["clip_id"][3] in p and "checksum" in p for p in problems)
+    assert any(df["clip_id"][5] in p and "missing" in p for p in problems)
+
+
+def test_same_seed_same_dataset(dataset, tmp_path, anim_dir):
+    """Another run with 2 worker processes gives byte-identical clips and labels."""
+    out = tmp_path / "again"
+    generate_dataset(tiny(out, anim_dir, crops=True, workers=2), progress=False, log=lambda s: None)
+    a, b = read_manifest(dataset), read_manifest(out)
+    for col in ("clip_id", "sha256", "labels_sha256", "crop_sha256", "human_id", "split", "lighting"):
+        assert list(a[col]) == list(b[col]), col
+
+
+def test_other_seed_other_humans(tmp_path, anim_dir):
+    a = make_plan(tiny(tmp_path, anim_dir, humans="random:4:1", lighting="random"))
+    b = make_plan(tiny(tmp_path, anim_dir, humans="random:4:1", lighting="random", seed=1))
+    assert a.plan_hash != b.plan_hash
+    assert [g.lighting for g in a.groups] != [g.lighting for g in b.groups]
+    assert [g.lighting for g in a.groups] == [g.lighting for g in make_plan(tiny(tmp_path, anim_dir, humans="random:4:1", lighting="random")).groups]
+
+
+def _hrisim(*args):
+    return [sys.executable, "-c", "import sys; from sim_env.cli import main; sys.exit(main())", *args]
+
+
+def test_resume_after_kill(tmp_path, anim_dir):
+    out = tmp_path / "killed"
+    args = ["generate", "--out", str(out), "--humans", "random:2:3", "--animations", str(anim_dir),
+            "--viewpoints", "grid:-20,20;10", "--frames", str(FRAMES), "--size", str(SIZE), "--val-humans", "1", "--quiet"]
+    proc = subprocess.Popen(_hrisim(*args), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    journal = out / ".hrisim" / "journal.jsonl"
+    deadline = time.time() + 240
+    while time.time() < deadline and proc.poll() is None:
+        if journal.exists() and journal.read_text().count("\n") >= 2:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done_before = journal.read_text().count("\n") if journal.exists() else 0
+    assert 0 < done_before < 8, "the kill should land mid-run"
+    assert not (out / "manifest.json").exists() or not json.loads((out / "manifest.json").read_text())["complete"]
+    result = generate_dataset(tiny(out, anim_dir), progress=False, log=lambda s: None)
+    assert result.skipped_clips == done_before
+    assert result.rendered_clips == 8 - done_before
+    df = read_manifest(out)
+    assert len(df) == 8 and df["clip_id"].is_unique
+    assert audit_dataset(out, log=lambda s: None) == []
+    assert not list(out.rglob("*.part*")), "no temporary files left behind"
+
+
+def test_resume_refuses_other_settings(dataset, anim_dir):
+    with pytest.raises(DatasetError, match="size"):
+        generate_dataset(tiny(dataset, anim_dir, crops=True, size=96), progress=False, log=lambda s: None)
+
+
+def test_limit_and_shards_merge(tmp_path, anim_dir):
+    shared = tmp_path / "shared"
+    limited = generate_dataset(tiny(shared, anim_dir, limit=3), progress=False, log=lambda s: None)
+    assert limited.rendered_clips == 3 and len(read_manifest(shared)) == 3
+    other = tmp_path / "machine2"
+    r0 = generate_dataset(tiny(shared, anim_dir, shard=(0, 2)), progress=False, log=lambda s: None)
+    r1 = generate_dataset(tiny(other, anim_dir, shard=(1, 2)), progress=False, log=lambda s: None)
+    assert r0.total_clips + r1.total_clips == 8
+    merge_shards(shared, [shared, other], log=lambda s: None)
+    df = read_manifest(shared)
+    assert len(df) == 8 and df["clip_id"].is_unique
+    assert audit_dataset(shared, log=lambda s: None) == []
+
+
+def test_subject_split_is_disjoint_and_spread():
+    ids = [f"h{i}" for i in range(24)]
+    groups = [("A", "B", "C", "D")[i % 4] for i in range(24)]
+    split = subject_split(ids, groups, 5 / 24, seed=0)
+    val = [h for h in ids if split[h] == "val"]
+    assert len(val) == 5
+    assert len({groups[ids.index(h)] for h in val}) == 4, "every group has a validation human"
+    assert split == subject_split(ids, groups, 5 / 24, seed=0)
+    assert split != subject_split(ids, groups, 5 / 24, seed=1)
+
+
+def test_bad_inputs_name_what_is_wrong(tmp_path, anim_dir):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(DatasetError, match="no animation files"):
+        make_plan(tiny(tmp_path, empty))
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "broken.yaml").write_text("id: broken\nemotion: confusion\nevents: {4: [oops]}\n")
+    with pytest.raises(Exception, match="broken.yaml"):
+        make_plan(tiny(tmp_path, bad))
+    with pytest.raises(ValueError, match="shard"):
+        tiny(tmp_path, anim_dir, shard=(2, 2))
+    with pytest.raises(DatasetError, match="background"):
+        generate_dataset(tiny(tmp_path / "bg", anim_dir, background="nope"), progress=False, log=lambda s: None)
