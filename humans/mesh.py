@@ -118,15 +118,21 @@ class HumanBody:
         """Rest-pose point between the eyes (world, m): what cameras aim at."""
         return _eye_centres(self.rest_vertices[None])[0].mean(0)
 
-    def _forward(self, facial_actions: np.ndarray, head_rotation: np.ndarray | None) -> np.ndarray:
+    def _forward(self, facial_actions: np.ndarray, head_rotation: np.ndarray | None,
+                 head_forward_m: np.ndarray | None = None) -> np.ndarray:
         import torch
 
         model = self.model
         t = facial_actions.shape[0]
         pose = None
-        if head_rotation is not None:
+        if head_rotation is not None or head_forward_m is not None:
+            # The head bone's local-ref delta: rotation about the neck, translation in world axes
+            # (the neck's skinning weights blend it into the shoulders).
             delta = torch.eye(4, dtype=model.dtype).repeat(t, 1, 1)
-            delta[:, :3, :3] = torch.as_tensor(head_rotation, dtype=model.dtype)
+            if head_rotation is not None:
+                delta[:, :3, :3] = torch.as_tensor(head_rotation, dtype=model.dtype)
+            if head_forward_m is not None:
+                delta[:, 1, 3] = -torch.as_tensor(np.asarray(head_forward_m, np.float32).reshape(t), dtype=model.dtype)
             pose = {"head": delta}
         with torch.no_grad():
             out = model(
@@ -149,8 +155,12 @@ class HumanBody:
         facial_actions: np.ndarray,
         head_yaw_pitch_roll_deg: np.ndarray | None = None,
         morph_offsets_hm08: np.ndarray | None = None,
+        head_forward_m: np.ndarray | None = None,
     ) -> HumanFrames:
         """Pose T frames: ``facial_actions`` (T, 52) ARKit weights in anny's order, head angles (T, 3).
+
+        ``head_forward_m`` (T,): the head thrust forward (> 0, toward -y) or pulled back, in metres
+        (AU57/58).
 
         ``morph_offsets_hm08`` (T, 19158, 3): morph-target offsets in MakeHuman units and axes (the
         ``facshuman`` rig's), added to the posed mesh; rigs that use them leave the head unrotated.
@@ -163,7 +173,10 @@ class HumanBody:
         if head_yaw_pitch_roll_deg is not None and np.any(head_yaw_pitch_roll_deg):
             hpr = np.asarray(head_yaw_pitch_roll_deg, np.float32).reshape(t, 3)
             rot = rotation_ypr(hpr[:, 0], hpr[:, 1], hpr[:, 2])
-        verts = self._forward(facial_actions, rot) + self._floor_offset
+        forward = None
+        if head_forward_m is not None and np.any(head_forward_m):
+            forward = np.asarray(head_forward_m, np.float32).reshape(t)
+        verts = self._forward(facial_actions, rot, forward) + self._floor_offset
         if morph_offsets_hm08 is not None:
             from humans.topology import hm08_offsets_to_world
 

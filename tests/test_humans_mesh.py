@@ -34,3 +34,14 @@ def test_extra_targets_turn_with_the_head():
     rot = rotation_ypr(hpr[:, 0], hpr[:, 1], hpr[:, 2])
     expected = np.einsum("ij,nj->ni", rot[1], diff[0])
     np.testing.assert_allclose(diff[1], expected, atol=2e-5)
+
+
+def test_head_forward_moves_the_head_not_the_feet():
+    body = HumanBody.from_spec(SPEC)
+    none = np.zeros((2, 52), np.float32)
+    frames = body.frames(none, head_forward_m=np.array([0.0, 0.03], np.float32))
+    shift = frames.vertices[1] - frames.vertices[0]
+    assert np.allclose(frames.eye_centres[1] - frames.eye_centres[0], [0, -0.03, 0], atol=1e-3)
+    skin = np.arange(len(shift)) < BODY_VERTICES[1]
+    low = skin & (body.rest_vertices[:, 2] < 1.0)
+    assert np.abs(shift[low]).max() < 1e-6, "legs and hips stay put"
