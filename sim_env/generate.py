@@ -270,15 +270,15 @@ def _renderer(size: int):
     return _WORKER["renderer"]
 
 
-def renderer_description() -> str:
-    """What drew the frames, e.g. ``pyrender 0.1.45 / egl / llvmpipe (LLVM 15.0.7, 256 bits)``."""
+def renderer_description(antialias: str) -> str:
+    """What drew the frames, e.g. ``pyrender 0.1.45 / egl / llvmpipe (LLVM 15.0.7, 256 bits) / ssaa1.5``."""
     from importlib.metadata import version
 
     from OpenGL import GL
 
     gl = GL.glGetString(GL.GL_RENDERER)
     gl = gl.decode() if isinstance(gl, bytes) else str(gl)
-    return f"pyrender {version('pyrender')} / {os.environ.get('PYOPENGL_PLATFORM', 'egl')} / {gl}"
+    return f"pyrender {version('pyrender')} / {os.environ.get('PYOPENGL_PLATFORM', 'egl')} / {gl} / {antialias}"
 
 
 def face_crop_box(boxes: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -374,7 +374,7 @@ def render_group(out: str, config: GenerateConfig, group: GroupPlan, background)
 def _worker_render(out: str, config: GenerateConfig, group: GroupPlan, background) -> tuple[int, list[dict], str]:
     rows = render_group(out, config, group, background)
     if "renderer_name" not in _WORKER:
-        _WORKER["renderer_name"] = renderer_description()
+        _WORKER["renderer_name"] = renderer_description(_renderer(config.size).antialias)
     return group.index, rows, _WORKER["renderer_name"]
 
 

@@ -172,10 +172,49 @@ def _load_llvm_users_first() -> None:
         pass
 
 
-class Renderer:
-    """Owns the GL context; renders pyrender scenes from a ``RobotCamera``."""
+# Anti-aliasing modes. On llvmpipe (CPU) pyrender's 4x multisampling doubles the cost of a frame;
+# drawing 1.5x larger without it and box-filtering down looks the same at 160 px for ~30 % less.
+ANTIALIAS = ("ssaa1.5", "msaa4", "none")
+SSAA_FACTOR = 1.5
 
-    def __init__(self, width: int = 160, height: int = 160, backend: str | None = None):
+
+def _single_sample_framebuffers(renderer) -> None:
+    """Make pyrender create its "multisample" framebuffer with one sample (no MSAA)."""
+    import pyrender.renderer as pyrender_renderer
+
+    configure = renderer._configure_main_framebuffer
+
+    def configure_single_sample():
+        original = pyrender_renderer.glRenderbufferStorageMultisample
+        pyrender_renderer.glRenderbufferStorageMultisample = (
+            lambda target, samples, fmt, width, height: original(target, 0, fmt, width, height))
+        try:
+            configure()
+        finally:
+            pyrender_renderer.glRenderbufferStorageMultisample = original
+
+    renderer._configure_main_framebuffer = configure_single_sample
+
+
+def _downsample(image: np.ndarray, width: int, height: int) -> np.ndarray:
+    from PIL import Image
+
+    mode = "RGBA" if image.shape[-1] == 4 else "RGB"
+    return np.asarray(Image.fromarray(image, mode).resize((width, height), Image.BOX))
+
+
+class Renderer:
+    """Owns the GL context; renders pyrender scenes from a ``RobotCamera``.
+
+    ``antialias``: ``ssaa1.5`` (default: draw 1.5x larger, box-filter down), ``msaa4`` (pyrender's
+    multisampling) or ``none``.
+    """
+
+    def __init__(self, width: int = 160, height: int = 160, backend: str | None = None,
+                 antialias: str = "ssaa1.5"):
+        if antialias not in ANTIALIAS:
+            raise ValueError(f"antialias must be one of {ANTIALIAS}, got {antialias!r}")
+        self.antialias = antialias
         self.backend = select_backend(backend)
         _load_llvm_users_first()
         try:
@@ -191,6 +230,8 @@ class Renderer:
         # pyrender reads back and linearises the depth buffer on every render; we only need colour.
         inner = self._offscreen._renderer
         inner._read_main_framebuffer = types.MethodType(_read_colour_only, inner)
+        if antialias != "msaa4":
+            _single_sample_framebuffers(inner)
         self.dynamic_meshes: list[DynamicMesh] = []
         self._camera_node = None
         _use_alpha_cutout_shaders(self._offscreen)
@@ -211,8 +252,10 @@ class Renderer:
         import pyrender
 
         off = self._offscreen
-        if (off.viewport_width, off.viewport_height) != (camera.width, camera.height):
-            off.viewport_width, off.viewport_height = camera.width, camera.height
+        scale = SSAA_FACTOR if self.antialias == "ssaa1.5" else 1.0
+        viewport = (int(round(camera.width * scale)), int(round(camera.height * scale)))
+        if (off.viewport_width, off.viewport_height) != viewport:
+            off.viewport_width, off.viewport_height = viewport
         cam = pyrender.PerspectiveCamera(
             yfov=np.radians(camera.yfov_deg),
             aspectRatio=camera.width / camera.height,
@@ -233,6 +276,8 @@ class Renderer:
         # A mesh is first bound inside render(): upload what changed before that on the next call.
         for mesh in self.dynamic_meshes:
             mesh.upload()
+        if viewport != (camera.width, camera.height):
+            colour = _downsample(colour, camera.width, camera.height)
         if background.image is not None:
             colour = _composite(colour, background.image)
         return np.ascontiguousarray(colour[..., :3])

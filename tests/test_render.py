@@ -92,3 +92,27 @@ def test_au43_closes_the_lids(person, neutral):
         iris0 = (_crop(neutral, eye, 10, 5).mean(-1) < 100).mean()
         iris1 = (_crop(closed, eye, 10, 5).mean(-1) < 100).mean()
         assert iris0 > 0.15 and iris1 < 0.02  # the iris disappears behind the lids
+
+
+def test_antialias_modes_agree():
+    """Supersampling (the default) and pyrender's MSAA give the same picture; no AA differs at edges."""
+    from humans.suites import balanced24
+    from sim_env.clip import render_clip
+    from sim_env.renderer import Renderer
+    from sim_env.viewpoints import Viewpoint
+
+    person = balanced24()[0]
+    images = {}
+    for mode in ("ssaa1.5", "msaa4", "none"):
+        with Renderer(96, 96, antialias=mode) as renderer:
+            images[mode] = render_clip(person, None, (Viewpoint(20, 10),), n_frames=1, size=96,
+                                       renderer=renderer).frames[0, 0].astype(np.float32)
+    assert images["ssaa1.5"].shape == (96, 96, 3)
+    assert np.abs(images["ssaa1.5"] - images["msaa4"]).mean() < 3.0
+
+    def hard_edges(img):  # 99th percentile of the horizontal grey-level step: staircase edges are steep
+        return np.percentile(np.abs(np.diff(img.mean(-1), axis=1)), 99)
+
+    assert hard_edges(images["none"]) > max(hard_edges(images["ssaa1.5"]), hard_edges(images["msaa4"])) + 5
+    with pytest.raises(ValueError, match="antialias"):
+        Renderer(32, 32, antialias="fxaa")
