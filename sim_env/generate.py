@@ -252,7 +252,23 @@ def select_groups(plan: Plan) -> list[GroupPlan]:
 _WORKER: dict = {}
 
 
-def _init_worker(size: int, threads_per_worker: int | None) -> None:
+def _exit_with_parent() -> None:
+    """Workers end when the main process dies (killed runs must not leave renderers behind)."""
+    import threading
+
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
+
+
+def _init_worker(size: int, threads_per_worker: int | None, in_subprocess: bool = False) -> None:
+    if in_subprocess:
+        _exit_with_parent()
     if threads_per_worker:
         os.environ.setdefault("LP_NUM_THREADS", str(threads_per_worker))  # llvmpipe raster threads
     import torch
@@ -556,7 +572,7 @@ def _run_groups(out: str, config: GenerateConfig, groups: list[GroupPlan], backg
 
     threads = max(1, cores // config.workers)
     pool = ProcessPoolExecutor(config.workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_init_worker, initargs=(config.size, threads))
+                               initializer=_init_worker, initargs=(config.size, threads, True))
     try:
         pending = set()
         queue = list(groups)

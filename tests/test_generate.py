@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import psutil
 import pytest
 
 from animations.library import get_signal
@@ -120,7 +121,7 @@ def _hrisim(*args):
 def test_resume_after_kill(tmp_path, anim_dir):
     out = tmp_path / "killed"
     args = ["generate", "--out", str(out), "--humans", "random:2:3", "--animations", str(anim_dir),
-            "--viewpoints", "grid:-20,20;10", "--frames", str(FRAMES), "--size", str(SIZE), "--val-humans", "1", "--quiet"]
+            "--viewpoints", "grid:-20,20;10", "--frames", str(FRAMES), "--size", str(SIZE), "--val-humans", "1", "--workers", "2", "--quiet"]
     proc = subprocess.Popen(_hrisim(*args), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     journal = out / ".hrisim" / "journal.jsonl"
     deadline = time.time() + 240
@@ -128,8 +129,12 @@ def test_resume_after_kill(tmp_path, anim_dir):
         if journal.exists() and journal.read_text().count("\n") >= 2:
             break
         time.sleep(0.05)
+    workers = psutil.Process(proc.pid).children(recursive=True)
+    assert workers, "the run has worker processes"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    _, alive = psutil.wait_procs(workers, timeout=10)
+    assert not alive, "workers exit when the main process is killed"
     done_before = journal.read_text().count("\n") if journal.exists() else 0
     assert 0 < done_before < 8, "the kill should land mid-run"
     assert not (out / "manifest.json").exists() or not json.loads((out / "manifest.json").read_text())["complete"]
