@@ -191,3 +191,28 @@ def test_bad_inputs_name_what_is_wrong(tmp_path, anim_dir):
         tiny(tmp_path, anim_dir, shard=(2, 2))
     with pytest.raises(DatasetError, match="background"):
         generate_dataset(tiny(tmp_path / "bg", anim_dir, background="nope"), progress=False, log=lambda s: None)
+
+
+def test_disk_full_is_a_clear_error_that_keeps_finished_clips(tmp_path, anim_dir, monkeypatch):
+    import errno
+
+    import sim_env.media
+    from sim_env.generate import GenerationError
+
+    real_write = sim_env.media.write_mp4
+    calls = {"n": 0}
+
+    def filling_disk(path, frames, **kw):
+        calls["n"] += 1
+        if calls["n"] > 2:  # the first group (2 clips) fits, then the disk is full
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real_write(path, frames, **kw)
+
+    monkeypatch.setattr(sim_env.media, "write_mp4", filling_disk)
+    out = tmp_path / "full"
+    with pytest.raises(GenerationError, match="disk full.*2 finished clips.*resume"):
+        generate_dataset(tiny(out, anim_dir), progress=False, log=lambda s: None)
+    assert len(read_manifest(out)) == 2
+    monkeypatch.setattr(sim_env.media, "write_mp4", real_write)
+    result = generate_dataset(tiny(out, anim_dir), progress=False, log=lambda s: None)
+    assert result.skipped_clips == 2 and len(read_manifest(out)) == 8
