@@ -573,16 +573,14 @@ def _run_groups(out: str, config: GenerateConfig, groups: list[GroupPlan], backg
     threads = max(1, cores // config.workers)
     pool = ProcessPoolExecutor(config.workers, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_init_worker, initargs=(config.size, threads, True))
+    pending: set = set()
+    queue = list(groups)
     try:
-        pending = set()
-        queue = list(groups)
         while queue or pending:
             while queue and len(pending) < 2 * config.workers:  # bounded: results stay small in memory
                 pending.add(pool.submit(_worker_render, out, config, queue.pop(0), background))
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
                 yield future.result()
-    finally:
-        for future in list(locals().get("pending", ())):
-            future.cancel()
+    finally:  # on error or interrupt: drop queued groups, let running ones end (they are not journaled)
         pool.shutdown(wait=True, cancel_futures=True)
