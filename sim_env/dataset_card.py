@@ -121,17 +121,17 @@ def sample_clips(df, n: int = 24):
 
 
 def contact_sheet(root: Path, df, path: Path, n: int = 24) -> Path:
+    """First, middle and last frame of up to ``n`` sample clips, two clips per row."""
     from sim_env.media import label, read_video, tile, write_png
 
     cells = []
     for row in sample_clips(df, n):
         frames = read_video(Path(root) / row["file"])
-        cells.append(label(frames[len(frames) // 2], f"{row['human_id']} {row['emotion']}"))
-    sizes = {c.shape for c in cells}
-    if len(sizes) > 1:  # mixed sizes cannot be tiled; keep the most common one
-        common = max(sizes, key=[c.shape for c in cells].count)
-        cells = [c for c in cells if c.shape == common]
-    return write_png(path, tile(np.stack(cells), columns=min(8, len(cells))))
+        picks = (0, len(frames) // 2, len(frames) - 1)
+        cells += [label(frames[picks[0]], f"{row['human_id']}"),
+                  label(frames[picks[1]], f"{row['emotion']} h{row['h_deg']:+.0f} v{row['v_deg']:+.0f}"),
+                  label(frames[picks[2]], f"frame {picks[2] + 1}")]
+    return write_png(path, tile(np.stack(cells), columns=6 if len(cells) >= 6 else len(cells)))
 
 
 def write_card(root: Path, rows, meta: dict) -> Path:
@@ -171,6 +171,6 @@ def write_card(root: Path, rows, meta: dict) -> Path:
         lines += [f"## {title}", "", markdown_table(table), ""]
     lines += [
         "## Plots", "", "![counts](card/counts.png)", "", "![viewpoints](card/viewpoints.png)", "",
-        "## Sample frames (middle frame of one clip per human)", "", "![contact sheet](card/contact_sheet.png)", "",
+        "## Sample clips (first, middle and last frame; one clip per human)", "", "![contact sheet](card/contact_sheet.png)", "",
     ]
     return write_text_atomic(root / "README.md", "\n".join(lines))
