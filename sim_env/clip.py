@@ -75,9 +75,16 @@ def render_views(
     cameras: list[RobotCamera],
     eye_yaw_pitch_deg: np.ndarray | None = None,
     background: Background | None = None,
+    gaze_in_mesh: bool = False,
 ) -> np.ndarray:
-    """(V, T, H, W, 3) images of prepared frames from each camera."""
-    actor.prepare(frames, eye_yaw_pitch_deg)
+    """(V, T, H, W, 3) images of prepared frames from each camera.
+
+    ``gaze_in_mesh``: the frames' eye helpers already carry the gaze (morph-target rigs).
+    """
+    if gaze_in_mesh:
+        actor.prepare(frames, eye_yaw_pitch_deg, gaze_in_mesh=True)
+    else:
+        actor.prepare(frames, eye_yaw_pitch_deg)
     t = frames.n_frames
     out = np.empty((len(cameras), t, cameras[0].height, cameras[0].width, 3), np.uint8)
     for i in range(t):
@@ -102,6 +109,18 @@ def project_labels(frames: HumanFrames, cameras: list[RobotCamera]) -> tuple[np.
     return np.asarray(boxes, np.float32), np.asarray(marks, np.float32)
 
 
+APPEARANCES = ("builtin", "assets")
+
+
+def asset_look(human, asset_roots=None):
+    """The person's MakeHuman look from ``asset_roots`` (AssetRoots, folders, or None = configured)."""
+    from humans.assets import AssetRoots
+    from sim_env.human_actor import AssetLook
+
+    roots = asset_roots if isinstance(asset_roots, AssetRoots) else AssetRoots.configured(asset_roots)
+    return AssetLook.load(human, roots)
+
+
 def render_clip(
     human,
     timeline=None,
@@ -114,10 +133,17 @@ def render_clip(
     background: Background | None = None,
     renderer: Renderer | None = None,
     variant: str = "head",
+    appearance: str = "builtin",
+    asset_roots=None,
 ) -> Clip:
     """Render ``human`` (a HumanSpec) playing ``timeline`` (an AUTimeline; None = neutral).
 
     Returns frames (views, T, H, W, 3) uint8 and labels: AU intensities, face boxes, landmarks.
+
+    The faithful MakeHuman path is ``rig="facshuman", appearance="assets"``: ``appearance="assets"``
+    draws the skin, hair, brows, lashes and eyes the spec names from MakeHuman asset roots
+    (``asset_roots``: a ``humans.assets.AssetRoots``, a list of folders, or None for the configured
+    ones); the default ``"builtin"`` is hrisim's own look.
     """
     import pyrender
 
@@ -135,8 +161,12 @@ def render_clip(
         keys, values = [], np.zeros((n_frames, 0), np.float32)
     else:
         keys, values = timeline.sample(n_frames)
+    if appearance not in APPEARANCES:
+        raise ValueError(f"unknown appearance {appearance!r}: expected one of {APPEARANCES}")
     rig_frames = get_rig(rig).apply(list(keys), values)
-    frames = body.frames(rig_frames.facial_actions, rig_frames.head_yaw_pitch_roll_deg)
+    frames = body.frames(rig_frames.facial_actions, rig_frames.head_yaw_pitch_roll_deg,
+                         morph_offsets_hm08=rig_frames.morph_offsets_hm08,
+                         head_forward_m=rig_frames.head_forward_m)
     cameras = [
         RobotCamera.around_face(body.face_centre, vp.horizontal_deg, vp.vertical_deg, vp.distance,
                                 width=size, height=size, yfov_deg=yfov_deg)
@@ -146,10 +176,17 @@ def render_clip(
     renderer = renderer or Renderer(size, size)
     try:
         scene = pyrender.Scene()
-        actor = HumanActor(body, appearance_for(human), variant)
+        look = asset_look(human, asset_roots) if appearance == "assets" else None
+        actor = HumanActor(body, appearance_for(human), variant, look=look)
         actor.add_to(scene, renderer)
         add_lights(scene, lighting, body.face_centre)
-        images = render_views(renderer, scene, actor, frames, cameras, rig_frames.eye_yaw_pitch_deg, background)
+        gaze = rig_frames.eye_yaw_pitch_deg
+        if look is not None and look.proxy("eyes") is not None and rig == "arkit":
+            from animations.rigs.arkit import eye_bone_residual_deg
+
+            gaze = eye_bone_residual_deg(rig_frames)  # the eye proxy already turns with anny's units
+        images = render_views(renderer, scene, actor, frames, cameras, gaze, background,
+                              gaze_in_mesh=rig_frames.morph_offsets_hm08 is not None)
         for mesh in actor.meshes.values():
             renderer.dynamic_meshes.remove(mesh)
     finally:

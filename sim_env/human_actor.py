@@ -1,39 +1,159 @@
-"""A virtual human in a pyrender scene: skin, lips, brows, eyes, teeth and tongue, posed per frame."""
+"""A virtual human in a pyrender scene, posed per frame.
+
+Two looks share one actor:
+
+* built-in (default): skin, lips, brows painted as vertex colours, our own eyeballs, hm08 teeth and
+  tongue (see ``humans.appearance``);
+* MakeHuman assets (``AssetLook``): the person's ``.mhmat`` skin texture on hm08's own UVs, their
+  ``.mhclo`` proxies (hair, eyebrows, eyelashes, high-poly eyes, teeth, tongue) fitted to every
+  frame's mesh and drawn with their textures, alpha-cut where the material is transparent.
+  Anything the asset roots lack falls back to the built-in part, with a warning naming it.
+"""
 from __future__ import annotations
+
+import dataclasses
+import warnings
 
 import numpy as np
 
 from humans.appearance import Appearance, eyeball_mesh, skin_vertex_colours, srgb_to_linear
+from humans.assets import AssetRoots, SpecAssets
+from humans.materials import Material
 from humans.mesh import HumanBody, HumanFrames, normal_operator, rotation_ypr, smooth_normals
-from humans.topology import part_topologies
-from sim_env.renderer import DynamicMesh, Renderer
+from humans.proxies import Proxy
+from humans.topology import EYE_VERTICES, PartTopology, part_topologies, textured_part
+from sim_env.renderer import DynamicMesh, Renderer, TexturedDynamicMesh
 
 # Parts drawn from hm08 geometry; the eyes are our own spheres (see ``humans.appearance``).
 # hm08's eyelash helper is a flat placeholder strip that renders as a dark band, so lashes are left
 # to the asset packs' proxies.
 _DRAWN_PARTS = ("skin", "tongue", "teeth")
-_ROUGHNESS = {"skin": 0.62, "tongue": 0.35, "teeth": 0.3, "eyelashes": 0.9}
+_ROUGHNESS = {"skin": 0.62, "tongue": 0.35, "teeth": 0.3, "eyelashes": 0.9, "hair": 0.7,
+              "eyebrows": 0.9, "eyes": 0.25}
 # The iris sits a little inside hm08's eye helper so that the lids cover the ball's rim.
 EYEBALL_SCALE = 0.96
+# Brow and lash textures are faint at their tips: their alpha is scaled up before the 0.5 cut-out
+# (an effective cut at alpha 0.38), so thin strands survive minification at 160 px.
+_ALPHA_GAIN = {"eyebrows": 1.3, "eyelashes": 1.3}
+TEXTURE_MAX_SIZE = 1024
+
+
+class AssetWarning(UserWarning):
+    """A person's MakeHuman asset was not found; a named built-in part is drawn instead."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ProxyPart:
+    kind: str
+    proxy: Proxy
+    material: Material | None
+
+
+@dataclasses.dataclass(frozen=True)
+class AssetLook:
+    """A person's MakeHuman look, read from the asset roots (see ``humans.assets``)."""
+
+    skin: Material | None
+    proxies: tuple[ProxyPart, ...]
+    report: SpecAssets
+    roots: AssetRoots
+
+    @classmethod
+    def load(cls, spec, roots) -> "AssetLook":
+        """Read the files ``spec`` names; one :class:`AssetWarning` lists what is missing."""
+        from humans.assets import resolve_spec
+        from humans.materials import read_mhmat
+        from humans.proxies import read_mhclo
+
+        report = resolve_spec(spec, roots)
+        if report.missing:
+            warnings.warn(f"{spec.id}: " + "; ".join(report.missing), AssetWarning, stacklevel=2)
+        skin = read_mhmat(report.skin, roots) if report.skin else None
+        parts = []
+        for kind, path in report.proxies.items():
+            proxy = read_mhclo(path)
+            material_path = report.eye_material if kind == "eyes" and report.eye_material else None
+            if material_path is None and proxy.material:
+                material_path = roots.find_beside(proxy.path, proxy.material)
+            material = read_mhmat(material_path, roots) if material_path else None
+            parts.append(ProxyPart(kind, proxy, material))
+        parts.sort(key=lambda p: p.proxy.z_depth)  # MakeHuman's draw order
+        return cls(skin, tuple(parts), report, roots)
+
+    def proxy(self, kind: str) -> ProxyPart | None:
+        return next((p for p in self.proxies if p.kind == kind), None)
+
+    def deleted_vertices(self, n_vertices: int) -> np.ndarray:
+        """(V,) bool: hm08 vertices some proxy's ``delete_verts`` hides."""
+        deleted = np.zeros(n_vertices, bool)
+        for part in self.proxies:
+            deleted[part.proxy.delete_verts] = True
+        return deleted
+
+
+def _without_deleted(part: PartTopology, deleted: np.ndarray) -> PartTopology:
+    keep = ~deleted[part.vertex_ids][part.triangles].any(axis=1)
+    return part if keep.all() else dataclasses.replace(part, triangles=part.triangles[keep])
+
+
+def _keep_triangles(topo, keep: np.ndarray):
+    """A TexturedTopology drawing only the triangles where ``keep`` is True."""
+    return dataclasses.replace(topo, triangles=topo.triangles[keep], source_triangles=topo.source_triangles[keep])
+
+
+def _texture_or_fallback(material, roots, fallback_rgb, kind: str, with_alpha: bool):
+    """(texture or None, linear colour factor) of a material.
+
+    No material: the fallback colour. A texture the roots lack: one warning, the fallback colour.
+    No texture named: the material's diffuse colour. (All colours are sRGB until here.)
+    """
+    from humans.materials import load_texture, warn_if_missing
+
+    if material is None or material.missing_texture is not None:
+        if material is not None:
+            warn_if_missing(material, roots, fallback_rgb)
+        return None, tuple(float(c) for c in srgb_to_linear(fallback_rgb))
+    if material.diffuse_texture is None:
+        return None, tuple(float(c) for c in srgb_to_linear(material.diffuse_colour))
+    rgba = load_texture(material.diffuse_texture, TEXTURE_MAX_SIZE, bleed=with_alpha)
+    if not with_alpha:
+        return rgba[..., :3], (1.0, 1.0, 1.0)
+    gain = _ALPHA_GAIN.get(kind, 1.0)
+    if gain != 1.0:
+        rgba = rgba.copy()
+        rgba[..., 3] = np.clip(rgba[..., 3].astype(np.float32) * gain, 0, 255).astype(np.uint8)
+    return rgba, (1.0, 1.0, 1.0)
 
 
 class HumanActor:
-    def __init__(self, body: HumanBody, appearance: Appearance, variant: str = "head"):
+    def __init__(self, body: HumanBody, appearance: Appearance, variant: str = "head",
+                 look: AssetLook | None = None):
         import pyrender
 
         self.body = body
         self.appearance = appearance
+        self.look = look
         self.parts = part_topologies(variant)
+        if look is not None:
+            deleted = look.deleted_vertices(body.rest_vertices.shape[0])
+            self.parts = {name: _without_deleted(part, deleted) for name, part in self.parts.items()}
+        rest = body.rest_vertices[None]
+        self.meshes: dict[str, DynamicMesh] = {}
+        self._operators = {}
+        self._textured: dict[str, object] = {}  # name -> TexturedTopology of hm08 or a proxy
+        self._proxies: dict[str, ProxyPart] = {}
+        drawn = list(_DRAWN_PARTS)
+        if look is not None:
+            appearance = dataclasses.replace(appearance, brows=appearance.skin, hair=None) if (
+                look.proxy("eyebrows") or look.proxy("hair")) else appearance
+            self._add_asset_parts(look, appearance, variant, rest, drawn)
         skin = skin_vertex_colours(appearance)
         flat = {
             "tongue": srgb_to_linear(appearance.tongue),
             "teeth": srgb_to_linear(appearance.teeth),
             "eyelashes": srgb_to_linear(appearance.eyelashes),
         }
-        rest = body.rest_vertices[None]
-        self.meshes: dict[str, DynamicMesh] = {}
-        self._operators = {}
-        for name in _DRAWN_PARTS:
+        for name in drawn:
             part = self.parts[name]
             positions = rest[:, part.vertex_ids]
             self._operators[name] = normal_operator(part.triangles, len(part.vertex_ids))
@@ -43,32 +163,95 @@ class HumanActor:
                 positions[0], normals[0], colours, part.triangles,
                 roughness=_ROUGHNESS[name], double_sided=name == "eyelashes",
             )
-        verts, tris, cols = eyeball_mesh(tuple(appearance.iris), tuple(appearance.sclera))
-        material = pyrender.MetallicRoughnessMaterial(baseColorFactor=[1.0, 1.0, 1.0, 1.0], metallicFactor=0.0, roughnessFactor=0.25)
-        rgba = np.concatenate([cols, np.ones((len(cols), 1), np.float32)], 1)
-        self.eye_mesh = pyrender.Mesh(
-            [pyrender.Primitive(positions=verts, normals=verts, color_0=rgba, indices=tris.astype(np.uint32), material=material, mode=4)]
-        )
+        self._drawn = tuple(drawn)
+        self.eye_mesh = None
+        if "eyes" not in self._proxies:
+            verts, tris, cols = eyeball_mesh(tuple(appearance.iris), tuple(appearance.sclera))
+            material = pyrender.MetallicRoughnessMaterial(baseColorFactor=[1.0, 1.0, 1.0, 1.0], metallicFactor=0.0, roughnessFactor=0.25)
+            rgba = np.concatenate([cols, np.ones((len(cols), 1), np.float32)], 1)
+            self.eye_mesh = pyrender.Mesh(
+                [pyrender.Primitive(positions=verts, normals=verts, color_0=rgba, indices=tris.astype(np.uint32), material=material, mode=4)]
+            )
         self._nodes = []
         self._eye_nodes = []
-        self._prepared: tuple[HumanFrames, dict, np.ndarray] | None = None
+        self._prepared: tuple | None = None
 
+    # -- MakeHuman assets -------------------------------------------------------------------
+    def _add_asset_parts(self, look: AssetLook, appearance: Appearance, variant: str, rest, drawn: list) -> None:
+        from humans.proxies import fit, swatch_shells
+
+        deleted = look.deleted_vertices(rest.shape[1])
+        if look.skin is not None:
+            topo = textured_part("skin", variant)
+            topo = _keep_triangles(topo, ~deleted[topo.source_triangles].any(axis=1))
+            skin_rgb = tuple(float(c) for c in appearance.skin)
+            texture, colour = _texture_or_fallback(look.skin, look.roots, skin_rgb, "skin", with_alpha=False)
+            if texture is not None:
+                drawn.remove("skin")
+                self._add_textured("skin", topo, rest[0], texture, colour, cull=look.skin.backface_cull, cutout=False)
+            # else: the built-in painted skin (Monk tone of the spec) is drawn, as warned
+        hair_rgb = tuple(float(c) for c in (appearance.hair or appearance.brows))
+        for part in look.proxies:
+            if part.kind in ("teeth", "tongue") and part.kind in drawn:
+                drawn.remove(part.kind)
+            cutout = part.material is not None and part.material.transparent and part.kind != "eyes"
+            fallback = hair_rgb if part.kind in ("hair", "eyebrows", "eyelashes") else (0.9, 0.9, 0.9)
+            texture, colour = _texture_or_fallback(part.material, look.roots, fallback, part.kind, with_alpha=cutout)
+            cull = part.material.backface_cull if part.material is not None else True
+            positions = fit(part.proxy, rest)[0]
+            self._proxies[part.kind] = part
+            topo = part.proxy.mesh
+            if part.kind == "eyes":  # the cornea shells would hide the iris (see swatch_shells)
+                topo = _keep_triangles(topo, ~swatch_shells(topo))
+            self._add_textured(part.kind, topo, positions, texture, colour, cull=cull,
+                               cutout=cutout and texture is not None and texture.shape[-1] == 4)
+
+    def _add_textured(self, name, topo, source_positions, texture, colour, cull: bool, cutout: bool) -> None:
+        op = normal_operator(topo.source_triangles, topo.n_source_vertices)
+        normals = smooth_normals(source_positions[None], topo.source_triangles, op)[0]
+        self._operators[name] = op
+        self._textured[name] = topo
+        self.meshes[name] = TexturedDynamicMesh(
+            source_positions[topo.vertex_ids], normals[topo.vertex_ids], topo.texcoords, topo.triangles,
+            texture, colour=colour, roughness=_ROUGHNESS.get(name, 0.6), double_sided=not cull, alpha_cutout=cutout,
+        )
+
+    # -- scene --------------------------------------------------------------------------------
     def add_to(self, scene, renderer: Renderer) -> None:
         for mesh in self.meshes.values():
             self._nodes.append(scene.add(mesh.mesh))
             renderer.dynamic_meshes.append(mesh)
-        self._eye_nodes = [scene.add(self.eye_mesh, pose=np.eye(4)) for _ in range(2)]
+        if self.eye_mesh is not None:
+            self._eye_nodes = [scene.add(self.eye_mesh, pose=np.eye(4)) for _ in range(2)]
 
-    def prepare(self, frames: HumanFrames, eye_yaw_pitch_deg: np.ndarray | None = None) -> None:
-        """Precompute every frame's part geometry (batched normals) before ``show``."""
+    def prepare(self, frames: HumanFrames, eye_yaw_pitch_deg: np.ndarray | None = None,
+                gaze_in_mesh: bool = False) -> None:
+        """Precompute every frame's part geometry (batched normals) before ``show``.
+
+        ``eye_yaw_pitch_deg``: gaze the eyes add to the mesh (eye bones). ``gaze_in_mesh``: the
+        mesh's eye helpers already carry the gaze (morph-target rigs); built-in eyeballs then take
+        their rotation from the helpers.
+        """
+        from humans.proxies import fit
+
         geometry = {}
-        for name in _DRAWN_PARTS:
+        for name in self._drawn:
             part = self.parts[name]
             positions = frames.vertices[:, part.vertex_ids]
             geometry[name] = (positions, smooth_normals(positions, part.triangles, self._operators[name]))
         t = frames.n_frames
         gaze = np.zeros((t, 2), np.float32) if eye_yaw_pitch_deg is None else np.asarray(eye_yaw_pitch_deg, np.float32)
-        eye_rot = frames.head_rotation @ rotation_ypr(gaze[:, 0], gaze[:, 1], np.zeros(t))
+        bone = frames.head_rotation @ rotation_ypr(gaze[:, 0], gaze[:, 1], np.zeros(t))
+        for name, topo in self._textured.items():
+            if name in self._proxies:
+                source = fit(self._proxies[name].proxy, frames.vertices)
+                if name == "eyes" and np.any(gaze):
+                    source = _turn_eyes(source, frames, bone @ np.swapaxes(frames.head_rotation, 1, 2))
+            else:
+                source = frames.vertices
+            normals = smooth_normals(source, topo.source_triangles, self._operators[name])
+            geometry[name] = (source[:, topo.vertex_ids], normals[:, topo.vertex_ids])
+        eye_rot = helper_eye_rotations(self.body.rest_vertices, frames.vertices) if gaze_in_mesh else np.stack([bone, bone], 1)
         self._prepared = (frames, geometry, eye_rot)
 
     def show(self, scene, index: int) -> None:
@@ -79,6 +262,34 @@ class HumanActor:
         radius = frames.eye_radius * EYEBALL_SCALE
         for side, node in enumerate(self._eye_nodes):
             pose = np.eye(4)
-            pose[:3, :3] = eye_rot[index] * radius
+            pose[:3, :3] = eye_rot[index, side] * radius
             pose[:3, 3] = frames.eye_centres[index, side]
             scene.set_pose(node, pose)
+
+
+def _turn_eyes(points: np.ndarray, frames: HumanFrames, rotation: np.ndarray) -> np.ndarray:
+    """Rotate each eye's proxy vertices (T, N, 3) about its eye centre by ``rotation`` (T, 3, 3)."""
+    centre = frames.eye_centres.mean(1, keepdims=True)  # (T, 1, 3)
+    left = points[..., 0] > centre[..., 0]  # the subject's left is +x
+    out = points.copy()
+    for side, mask in ((0, left), (1, ~left)):
+        c = frames.eye_centres[:, side][:, None]
+        moved = np.einsum("tij,tnj->tni", rotation, points - c) + c
+        out = np.where(mask[..., None], moved, out)
+    return out
+
+
+def helper_eye_rotations(rest: np.ndarray, vertices: np.ndarray) -> np.ndarray:
+    """(T, 2, 3, 3) rotations of the left/right hm08 eye helpers from rest (Kabsch fit)."""
+    out = np.empty((vertices.shape[0], 2, 3, 3), np.float32)
+    for side, key in enumerate(("L", "R")):
+        sl = slice(*EYE_VERTICES[key])
+        a = rest[sl] - rest[sl].mean(0)
+        b = vertices[:, sl] - vertices[:, sl].mean(1, keepdims=True)
+        h = np.einsum("ni,tnj->tij", a, b)
+        u, _, vt = np.linalg.svd(h)
+        d = np.sign(np.linalg.det(np.swapaxes(vt, 1, 2) @ np.swapaxes(u, 1, 2)))
+        fix = np.broadcast_to(np.eye(3), h.shape).copy()
+        fix[:, 2, 2] = d
+        out[:, side] = np.swapaxes(vt, 1, 2) @ fix @ np.swapaxes(u, 1, 2)
+    return out

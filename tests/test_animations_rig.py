@@ -168,7 +168,8 @@ def test_table_markdown_is_up_to_date():
     assert path.read_text() == arkit_table_markdown(), "regenerate ARKIT_TABLE.md with arkit_table_markdown()"
 
 
-def test_rig_registry():
+def test_rig_registry(tmp_path, monkeypatch):
+    monkeypatch.setenv("HRISIM_FACSHUMAN", str(tmp_path / "not-installed"))
     assert "arkit" in available_rigs() and isinstance(get_rig("arkit"), ArkitRig)
     assert get_rig() is get_rig("arkit")
     with pytest.raises(AnimationError, match=r"rig 'facshuman' needs the FACSHuman asset pack \(hrisim assets install facshuman\)"):

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..catalogue import CATALOGUE, resolve_key
-from ..errors import AnimationError
 from .arkit_table import (
     ARKIT_UNITS,
     EYE_RANGE_DEG,
@@ -23,6 +22,7 @@ from .arkit_table import (
     row_for,
 )
 from .base import RigFrames, UnsupportedAUWarning
+from .base import check_values as _check_values
 
 __all__ = ["ARKIT_UNITS", "ArkitRig", "arkit_table_markdown", "eye_bone_residual_deg", "ANNY_EYELOOK_DEG"]
 
@@ -88,19 +88,6 @@ class ArkitRig:
             UnsupportedAUWarning,
             stacklevel=3,
         )
-
-
-def _check_values(keys: Sequence[str], values: np.ndarray) -> np.ndarray:
-    if isinstance(keys, str):
-        raise AnimationError(f"keys: expected a list of AU keys, got the string {keys!r}")
-    values = np.asarray(values, dtype=np.float64)
-    if values.ndim != 2 or values.shape[1] != len(keys):
-        raise AnimationError(
-            f"values: expected an array of shape (frames, {len(keys)}) for {len(keys)} keys, got {values.shape}"
-        )
-    if not np.all(np.isfinite(values)):
-        raise AnimationError("values: expected finite intensities, found NaN or infinity")
-    return np.clip(values, 0.0, 1.0)
 
 
 def _gain_vector(row: ArkitRow) -> np.ndarray:

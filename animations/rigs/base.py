@@ -1,9 +1,12 @@
 """What every AU rig produces: per-frame face-unit weights, eye and head angles, AU labels."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from ..errors import AnimationError
 
 
 class UnsupportedAUWarning(UserWarning):
@@ -22,7 +25,10 @@ class RigFrames:
       roll > 0 tilting the head toward the subject's left shoulder;
     * ``head_forward_m``: (T,) head translation along the facing direction, metres, > 0 forward;
     * ``au_intensities``: AU number -> (T,) intensity, the max over that AU's keys (for labels);
-    * ``unsupported_keys``: the keys the rig ignored.
+    * ``unsupported_keys``: the keys the rig ignored;
+    * ``morph_offsets_hm08``: (T, 19158, 3) or None, vertex offsets to add to the person's hm08
+      mesh, in MakeHuman's units and axes (decimetres, y up); rigs made of morph targets
+      (``facshuman``) use it instead of face units and bone angles.
     """
 
     facial_actions: np.ndarray
@@ -31,7 +37,22 @@ class RigFrames:
     head_forward_m: np.ndarray
     au_intensities: dict[int, np.ndarray] = field(default_factory=dict)
     unsupported_keys: tuple[str, ...] = ()
+    morph_offsets_hm08: np.ndarray | None = None
 
     @property
     def n_frames(self) -> int:
         return int(self.facial_actions.shape[0])
+
+
+def check_values(keys: Sequence[str], values: np.ndarray) -> np.ndarray:
+    """(T, K) float64 intensities for ``keys``, validated and clipped to [0, 1]."""
+    if isinstance(keys, str):
+        raise AnimationError(f"keys: expected a list of AU keys, got the string {keys!r}")
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 2 or values.shape[1] != len(keys):
+        raise AnimationError(
+            f"values: expected an array of shape (frames, {len(keys)}) for {len(keys)} keys, got {values.shape}"
+        )
+    if not np.all(np.isfinite(values)):
+        raise AnimationError("values: expected finite intensities, found NaN or infinity")
+    return np.clip(values, 0.0, 1.0)
