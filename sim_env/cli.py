@@ -53,6 +53,7 @@ def _cmd_render(args) -> int:
     from animations.library import builtin_signals
     from humans.suites import load_suite
     from sim_env.clip import render_clip
+    from sim_env.lighting import parse_lighting
     from sim_env.media import grid_video_frames, write_mp4
     from sim_env.viewpoints import parse_viewpoints
 
@@ -62,7 +63,9 @@ def _cmd_render(args) -> int:
     signals = builtin_signals()
     timeline = signals[args.animation] if args.animation in signals else load_timeline(args.animation)
     views = parse_viewpoints(args.viewpoints, args.seed)
-    clip = render_clip(humans[args.human], timeline, views, n_frames=args.frames, size=args.size, lighting=args.lighting)
+    clip = render_clip(humans[args.human], timeline, views, n_frames=args.frames, size=args.size,
+                       lighting=parse_lighting(args.lighting, args.seed), rig=args.rig,
+                       appearance=args.appearance, asset_roots=args.asset_path)
     cols = 3 if len(views) % 3 == 0 else 1
     path = write_mp4(Path(args.out), grid_video_frames(clip.frames, columns=cols))
     print(path.resolve())
@@ -91,6 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--animation", required=True, help="built-in signal id, or a .yaml/.json/.fani file")
     render.add_argument("--viewpoints", default="paper9", help="paper9 | grid:H,..;V,.. | random:N")
     render.add_argument("--lighting", default="studio", help="studio | office | window | dim | random[:PRESET]")
+    render.add_argument("--rig", default="arkit", help="AU rig: arkit | facshuman (needs 'hrisim assets install facshuman')")
+    render.add_argument("--appearance", default="builtin", choices=["builtin", "assets"],
+                        help="builtin look, or MakeHuman skins and proxies from the asset roots")
+    render.add_argument("--asset-path", default=None, help="MakeHuman asset roots, ':'-separated (default: configured)")
     render.add_argument("--frames", type=int, default=25)
     render.add_argument("--size", type=int, default=160)
     render.add_argument("--seed", type=int, default=0)

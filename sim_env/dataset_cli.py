@@ -64,6 +64,9 @@ def register(sub, groups) -> None:
     gen.add_argument("--lighting", help="studio | office | window | dim | random[:PRESET] (drawn per human × animation)")
     gen.add_argument("--background", help="grey | #rrggbb | r,g,b (0..1) | image file")
     gen.add_argument("--rig", help="AU rig: arkit (default) | facshuman (needs the asset pack)")
+    gen.add_argument("--appearance", choices=["builtin", "assets"],
+                     help="builtin (default) | assets: MakeHuman skins, hair, brows, lashes, eyes from the asset roots")
+    gen.add_argument("--asset-path", dest="asset_path", help="MakeHuman asset roots for --appearance assets, ':'-separated")
     gen.add_argument("--seed", type=int, help="seed of every random choice (default 0)")
     gen.add_argument("--val-humans", dest="val_humans", type=float,
                      help="validation humans: a fraction (<1) or a count (default 5/24, the paper's 19/5)")
