@@ -1,6 +1,7 @@
 """Dataset generation end to end on a tiny plan: files, manifest, resume, determinism, audit, shards."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -17,6 +18,8 @@ from animations.library import get_signal
 from sim_env.dataset import MANIFEST_COLUMNS, DatasetError, audit_dataset, file_sha256, merge_shards, read_manifest
 from sim_env.generate import GenerateConfig, generate_dataset, make_plan, subject_split
 from sim_env.media import read_video
+
+from fidelity_support import asset_roots, facshuman_pack  # noqa: F401  (fixtures)
 
 SIGNALS = ("confusion_open_mouth", "disgust_five_changes")
 SIZE, FRAMES = 64, 8
@@ -216,3 +219,16 @@ def test_disk_full_is_a_clear_error_that_keeps_finished_clips(tmp_path, anim_dir
     monkeypatch.setattr(sim_env.media, "write_mp4", real_write)
     result = generate_dataset(tiny(out, anim_dir), progress=False, log=lambda s: None)
     assert result.skipped_clips == 2 and len(read_manifest(out)) == 8
+
+
+def test_faithful_path_reaches_the_dataset(tmp_path, asset_roots, facshuman_pack, paper_humans_dir, paper_animations_dir):
+    """--appearance assets --rig facshuman: the paper's own people and animations, as a dataset."""
+    config = GenerateConfig(
+        out=str(tmp_path / "faithful"), humans=f"paper24:{paper_humans_dir}", animations=str(paper_animations_dir),
+        viewpoints="grid:0;0", frames=4, size=64, rig="facshuman", appearance="assets",
+        asset_path=":".join(str(r) for r in asset_roots.roots), limit=2)
+    generate_dataset(config, progress=False, log=lambda s: None)
+    df = read_manifest(tmp_path / "faithful")
+    assert len(df) == 2 and set(df["appearance"]) == {"assets"} and set(df["rig"]) == {"facshuman"}
+    builtin = make_plan(dataclasses.replace(config, appearance="builtin"))
+    assert builtin.plan_hash != make_plan(config).plan_hash, "the look is part of what a dataset is"
