@@ -47,24 +47,25 @@ def _cmd_assets_install(args) -> int:
     return 0
 
 
-def _cmd_humans_sheet(args) -> int:
-    from PIL import Image
+def _save_sheet(sheet, out) -> int:
+    from sim_env.media import write_png
 
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    print(write_png(out, sheet).resolve())
+    return 0
+
+
+def _cmd_humans_sheet(args) -> int:
     from humans.suites import load_suite
     from sim_env.sheets import suite_sheet
 
     sheet = suite_sheet(load_suite(args.suite), size=args.size, appearance=args.appearance,
                         asset_roots=_roots(args))
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(sheet).save(out)
-    print(out.resolve())
-    return 0
+    return _save_sheet(sheet, args.out)
 
 
 def _cmd_animations_compare(args) -> int:
-    from PIL import Image
-
     from animations.fani import read_fani
     from animations.library import paper_signals
     from humans.suites import load_suite
@@ -82,11 +83,7 @@ def _cmd_animations_compare(args) -> int:
         signals = paper_signals()
     sheet = rig_comparison(humans[args.human], signals, size=args.size, appearance=args.appearance,
                            asset_roots=_roots(args))
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(sheet).save(out)
-    print(out.resolve())
-    return 0
+    return _save_sheet(sheet, args.out)
 
 
 def register(sub, groups) -> None:
