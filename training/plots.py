@@ -1,0 +1,58 @@
+"""Report figures (matplotlib, Agg): confusion matrix and per-group accuracy."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+
+def _figure():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_confusion(cm, classes, path: Path, title: str) -> Path:
+    """Counts with row-normalised shading (rows = true class)."""
+    plt = _figure()
+    cm = np.asarray(cm)
+    rows = cm.sum(1, keepdims=True)
+    frac = np.divide(cm, rows, out=np.zeros(cm.shape, float), where=rows > 0)
+    fig, ax = plt.subplots(figsize=(4.2, 3.8), dpi=120)
+    ax.imshow(frac, cmap="Blues", vmin=0, vmax=1)
+    for i in range(cm.shape[0]):
+        for j in range(cm.shape[1]):
+            ax.text(j, i, f"{cm[i, j]}\n{frac[i, j]:.0%}" if rows[i, 0] else "–", ha="center", va="center",
+                    color="white" if frac[i, j] > 0.6 else "black", fontsize=9)
+    ax.set_xticks(range(len(classes)), classes)
+    ax.set_yticks(range(len(classes)), classes)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    return _save(plt, fig, ax, title, path)
+
+
+def plot_groups(per_group: dict[str, dict], path: Path, title: str) -> Path:
+    """Accuracy per group with the number of clips above each bar."""
+    plt = _figure()
+    names = list(per_group)
+    accs = [per_group[g]["accuracy"] for g in names]
+    fig, ax = plt.subplots(figsize=(max(3.5, 0.9 * len(names) + 1.5), 3.2), dpi=120)
+    bars = ax.bar(names, accs, color="#4878a8")
+    for bar, g in zip(bars, names):
+        ax.text(bar.get_x() + bar.get_width() / 2, bar.get_height() + 0.02, f"n={per_group[g]['n']}", ha="center", fontsize=8)
+    ax.set_ylim(0, 1.1)
+    ax.set_ylabel("accuracy")
+    return _save(plt, fig, ax, title, path)
+
+
+def _save(plt, fig, ax, title: str, path: Path) -> Path:
+    import textwrap
+
+    ax.set_title("\n".join(textwrap.wrap(title, 48)), fontsize=9)  # long run names would be clipped
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
