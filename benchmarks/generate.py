@@ -21,8 +21,6 @@ PAPER_FRAMES = PAPER_GROUPS * 9 * 25
 
 def breakdown(size: int, n: int = 3) -> dict[str, float]:
     """Seconds per group spent in each stage, measured in this process."""
-    import numpy as np
-
     from animations.library import paper_signals
     from animations.rigs import get_rig
     from humans.appearance import appearance_for
@@ -30,7 +28,6 @@ def breakdown(size: int, n: int = 3) -> dict[str, float]:
     from humans.suites import balanced24
     from sim_env.camera import RobotCamera
     from sim_env.clip import project_labels, render_views
-    from sim_env.generate import crop_frames, face_crop_box
     from sim_env.human_actor import HumanActor
     from sim_env.lighting import lighting_preset
     from sim_env.media import write_mp4

@@ -7,8 +7,6 @@ from __future__ import annotations
 import resource
 import time
 
-import numpy as np
-
 
 def main() -> None:
     import pyrender

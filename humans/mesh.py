@@ -14,7 +14,7 @@ import functools
 
 import numpy as np
 
-from humans.topology import BODY_VERTICES, EYE_VERTICES
+from humans.topology import EYE_VERTICES
 
 N_FACE_UNITS = 52
 

@@ -51,17 +51,26 @@ class EmbeddingExtractor:
     def embed_cached(self, key: str, crops_fn: Callable[[], np.ndarray]) -> np.ndarray:
         """Embeddings of the clip ``key`` (its checksum; include crop settings in it if they vary),
         from the cache or computed from ``crops_fn()`` and stored atomically."""
-        path = self.cache_path(key)
-        if path.is_file():
-            try:
-                emb = np.load(path)
-                if emb.ndim == 2 and emb.shape[1] == EMBED_DIM and emb.dtype == np.float32:
-                    return emb
-            except (OSError, ValueError):
-                pass  # unreadable cache entry: recompute and overwrite
-        emb = self.embed_crops(crops_fn())
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npy")
-        np.save(tmp, emb)
-        os.replace(tmp, path)
-        return emb
+        valid = lambda a: a.ndim == 2 and a.shape[1] == EMBED_DIM and a.dtype == np.float32  # noqa: E731
+        return np.asarray(cached_array(self.cache_path(key), lambda: self.embed_crops(crops_fn()), valid))
+
+
+def cached_array(path: Path, compute: Callable[[], np.ndarray],
+                 valid: Callable[[np.ndarray], bool] = lambda a: True, mmap: bool = False) -> np.ndarray:
+    """``np.load(path)`` when present, readable and ``valid``; else ``compute()``, saved atomically.
+
+    The temporary name carries the process id, so parallel workers never write one file together.
+    """
+    if path.is_file():
+        try:
+            array = np.load(path, mmap_mode="r" if mmap else None)
+            if valid(array):
+                return array
+        except (OSError, ValueError):
+            pass  # unreadable cache entry: recompute and overwrite
+    array = np.ascontiguousarray(compute())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.part.npy")
+    np.save(tmp, array)
+    os.replace(tmp, path)
+    return array

@@ -160,7 +160,7 @@ def write_card(root: Path, rows, meta: dict) -> Path:
         f"field of view {config['yfov_deg']:g}°.",
         f"- Renderer: {df['renderer'].iloc[0]}; hrisim {meta['versions'].get('hrisim')}; "
         + ", ".join(f"{k} {v}" for k, v in meta["versions"].items() if k != "hrisim"),
-        f"- Files: `manifest.csv` / `manifest.parquet` (one row per clip: who, what, how, where + sha256), "
+        "- Files: `manifest.csv` / `manifest.parquet` (one row per clip: who, what, how, where + sha256), "
         "`clips/*.mp4` (H.264), `labels/*.npz` (per-frame AU intensities, face boxes, landmarks)"
         + (", `crops/*.mp4` (160×160 face crops)" if config.get("crops") else "") + ".",
         f"- Validation humans (subject-disjoint): {', '.join(meta['splits']['val']) or 'none'}.",

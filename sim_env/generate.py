@@ -32,7 +32,6 @@ from sim_env.dataset import (
     file_sha256,
     journal_path,
     read_journal,
-    write_manifest,
 )
 from sim_env.viewpoints import Viewpoint
 

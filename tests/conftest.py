@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+# Fixtures for MakeHuman assets and the FACSHuman pack, used by the fidelity and generator tests.
+pytest_plugins = ["fidelity_support"]
+
 
 def _shared_root() -> Path | None:
     value = os.environ.get("HRISIM_SHARED")

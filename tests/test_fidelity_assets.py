@@ -6,7 +6,6 @@ import warnings
 import numpy as np
 import pytest
 
-from fidelity_support import asset_roots, paper_people  # noqa: F401  (fixtures)
 from humans.assets import AssetError, AssetRoots, resolve_spec, user_data_dir
 from humans.materials import read_mhmat
 from humans.proxies import fit, read_mhclo

@@ -7,7 +7,6 @@ import warnings
 import numpy as np
 from PIL import Image
 
-from fidelity_support import facshuman_pack  # noqa: F401  (fixture)
 from sim_env.cli import main
 
 

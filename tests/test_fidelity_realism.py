@@ -17,7 +17,6 @@ import warnings
 import numpy as np
 import pytest
 
-from fidelity_support import asset_roots, facshuman_pack, paper_people  # noqa: F401  (fixtures)
 from test_realism_floor import iou
 
 PICKS = (0, 12, 24)

@@ -11,7 +11,6 @@ from animations.errors import AnimationError
 from animations.fani import FaniClipWarning, read_fani
 from animations.native import timeline_from_dict
 from animations.rigs.facshuman import FacsHumanPack, FacsHumanRig, install_pack
-from fidelity_support import asset_roots, facshuman_pack, paper_people  # noqa: F401  (fixtures)
 from humans.topology import EYE_VERTICES, HM08_UNITS_TO_M
 from sim_env.viewpoints import Viewpoint
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -19,7 +18,6 @@ from sim_env.dataset import MANIFEST_COLUMNS, DatasetError, audit_dataset, file_
 from sim_env.generate import GenerateConfig, generate_dataset, make_plan, subject_split
 from sim_env.media import read_video
 
-from fidelity_support import asset_roots, facshuman_pack  # noqa: F401  (fixtures)
 
 SIGNALS = ("confusion_open_mouth", "disgust_five_changes")
 SIZE, FRAMES = 64, 8

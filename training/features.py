@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 
+from perception.features import cached_array
 from training.real import FRAME_SUFFIXES
 from training.records import ClipRecord
 
@@ -46,21 +46,6 @@ def content_hash(path: Path) -> str:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 h.update(chunk)
     return h.hexdigest()
-
-
-def cached_array(path: Path, compute) -> np.ndarray:
-    """``np.load(path)`` if present and readable, else ``compute()`` saved there atomically."""
-    if path.is_file():
-        try:
-            return np.load(path, mmap_mode="r")
-        except (OSError, ValueError):
-            pass  # unreadable cache entry: recompute and overwrite
-    array = np.ascontiguousarray(compute())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.part.npy")
-    np.save(tmp, array)
-    os.replace(tmp, path)
-    return array
 
 
 def _digest(obj) -> str:
@@ -103,15 +88,15 @@ class ClipSource:
         """(T,S,S,3) uint8 face crops."""
         if self.synthetic_crops == "generator" and record.crop_path is not None:
             return cached_array(self.cache_dir / "crops" / f"{self.key(record)}-generator.npy",
-                                lambda: load_frames(record.crop_path))
+                                lambda: load_frames(record.crop_path), mmap=True)
         tag = _digest(self.crop_config.to_dict())
         return cached_array(self.cache_dir / "crops" / f"{self.key(record)}-{tag}.npy",
-                            lambda: self.cropper.crop_clip(load_frames(record.path)).crops)
+                            lambda: self.cropper.crop_clip(load_frames(record.path)).crops, mmap=True)
 
     def frames(self, record: ClipRecord, size: int) -> np.ndarray:
         """(T,size,size,3) uint8 whole frames, resized exactly as ExpressionRecognizer resizes them."""
         return cached_array(self.cache_dir / "frames" / f"{self.key(record)}-{size}.npy",
-                            lambda: resize_like_recognizer(load_frames(record.path), size))
+                            lambda: resize_like_recognizer(load_frames(record.path), size), mmap=True)
 
     def embeddings(self, record: ClipRecord) -> np.ndarray:
         """(T,512) FaceNet embeddings of the clip's crops (cached by the extractor)."""
