@@ -1,0 +1,253 @@
+"""The closed-loop benchmark: seeded ConfusionAssist episodes per policy, figures per group and viewpoint.
+
+Every policy meets the same episode plan (seed, person, viewpoint), and the behaviour model draws each
+event from its own seeded generator, so policies are compared on the same people doing the same
+things (common random numbers). Policies that do not look at the camera run render-free: the
+person's behaviour does not depend on rendering, so their figures are the same either way.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+METRICS = ("success_rate", "precision", "recall", "latency_mean_s", "interruptions_per_min", "leave_rate")
+
+
+@dataclasses.dataclass(frozen=True)
+class BenchConfig:
+    episodes: int = 24  # per policy
+    seed: int = 0
+    suite: str = "balanced24"
+    viewpoints: str = "paper9"
+    distance: float = 1.3
+    episode_s: float = 60.0
+    size: int = 160
+    policies: tuple[str, ...] = ("never", "always", "random", "oracle")
+    checkpoint: str | None = None  # recognizer folder for the perception policy
+    render_all: bool = False  # render images for every policy (slower; same figures)
+
+    def __post_init__(self):
+        if self.episodes < 1:
+            raise ValueError(f"episodes must be >= 1, got {self.episodes}")
+        object.__setattr__(self, "policies", tuple(self.policies))
+
+
+def episode_plan(humans, viewpoints, n: int, seed: int) -> list[tuple[int, object, object]]:
+    """``n`` (seed, human, viewpoint): groups in turn, each group's people in turn, viewpoints
+    cycling within each group, so small ``n`` already covers every group and view evenly."""
+    groups: dict[str, list] = {}
+    for h in humans:
+        groups.setdefault(h.group, []).append(h)
+    names = sorted(groups)
+    plan = []
+    for i in range(n):
+        g, k = names[i % len(names)], i // len(names)
+        people = groups[g]
+        plan.append((seed * 100_003 + i, people[k % len(people)], viewpoints[k % len(viewpoints)]))
+    return plan
+
+
+def run_episode(env, policy, seed: int, human, viewpoint) -> dict:
+    policy.reset(seed)
+    obs, info = env.reset(seed=seed, options={"human": human.id, "viewpoint": viewpoint})
+    total = 0.0
+    while True:
+        obs, reward, terminated, truncated, info = env.step(policy.act(obs, info))
+        total += reward
+        if terminated or truncated:
+            break
+    out = info["episode_outcome"]
+    return {
+        "policy": policy.name, "seed": seed, "human": human.id, "group": human.group, "gender": human.sex,
+        "viewpoint": f"h{viewpoint.horizontal_deg:+g} v{viewpoint.vertical_deg:+g}",
+        "return": round(total, 6), **{k: v for k, v in out.items() if k != "latency_s"},
+        "latency_s": json.dumps(out["latency_s"]),
+    }
+
+
+def summarise(rows: list[dict], by: tuple[str, ...] = ("policy",)):
+    """One row per group of ``by`` with the benchmark's figures (pandas DataFrame)."""
+    import pandas as pd
+
+    df = pd.DataFrame(rows)
+    out = []
+    for key, part in df.groupby(list(by), sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        lat = [x for s in part["latency_s"] for x in json.loads(s)]
+        offers, helped, conf = int(part["offers"].sum()), int(part["helped"].sum()), int(part["confusions"].sum())
+        n, wins = len(part), int(part["success"].sum())
+        lo, hi = wilson(wins, n)
+        out.append({
+            **dict(zip(by, key)), "episodes": n,
+            "success_rate": wins / n, "success_ci_low": lo, "success_ci_high": hi,
+            "precision": helped / offers if offers else math.nan,
+            "recall": helped / conf if conf else math.nan,
+            "latency_mean_s": float(np.mean(lat)) if lat else math.nan,
+            "latency_median_s": float(np.median(lat)) if lat else math.nan,
+            "interruptions_per_min": float(part["interruptions"].sum() / (part["duration_s"].sum() / 60.0)),
+            "leave_rate": float(part["left"].mean()),
+            "return_mean": float(part["return"].mean()),
+            "confusions": conf, "helped": helped, "offers": offers,
+        })
+    return pd.DataFrame(out)
+
+
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95 % Wilson score interval of a proportion."""
+    if n == 0:
+        return math.nan, math.nan
+    p = k / n
+    d = 1 + z * z / n
+    c = (p + z * z / (2 * n)) / d
+    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
+    return max(0.0, c - h), min(1.0, c + h)
+
+
+def make_envs(config: BenchConfig):
+    """(render-free env, image env or None) on the same scene settings."""
+    import gymnasium as gym
+
+    common = dict(suite=config.suite, viewpoints=config.viewpoints, distance=config.distance,
+                  episode_s=config.episode_s, width=config.size, height=config.size)
+    return lambda obs_type: gym.make("hrisim/ConfusionAssist-v0", obs_type=obs_type, **common)
+
+
+def run_benchmark(config: BenchConfig, out_dir, log=print, policies=None) -> Path:
+    """Run every policy on the plan and write the report folder; returns its path.
+
+    ``policies``: ready-made policy objects (overrides ``config.policies``; tests use fakes).
+    """
+    from sim_env.envs.policies import make_policy
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    make_env = make_envs(config)
+    envs: dict[str, object] = {}
+    if policies is None:
+        policies = [make_policy(p, seed=config.seed, checkpoint=config.checkpoint) for p in config.policies]
+    probe = make_env("state")
+    plan = episode_plan(probe.unwrapped.humans, probe.unwrapped.viewpoints, config.episodes, config.seed)
+    envs["state"] = probe
+    rows = []
+    timings = {}
+    try:
+        for policy in policies:
+            kind = "rgb" if policy.needs_image or config.render_all else "state"
+            if kind not in envs:
+                envs[kind] = make_env(kind)
+            start = time.perf_counter()
+            for i, (seed, human, vp) in enumerate(plan):
+                rows.append(run_episode(envs[kind], policy, seed, human, vp))
+            timings[policy.name] = round(time.perf_counter() - start, 2)
+            log(f"{policy.name}: {len(plan)} episodes in {timings[policy.name]:.1f} s ({kind})")
+    finally:
+        for env in envs.values():
+            env.close()
+    write_report(out, rows, config, timings)
+    return out
+
+
+def _atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def _markdown(df, columns) -> str:
+    head = "| " + " | ".join(columns) + " |\n|" + "---|" * len(columns) + "\n"
+    body = ""
+    for _, r in df.iterrows():
+        cells = []
+        for c in columns:
+            v = r[c]
+            cells.append("—" if isinstance(v, float) and math.isnan(v) else f"{v:.3f}" if isinstance(v, float) else str(v))
+        body += "| " + " | ".join(cells) + " |\n"
+    return head + body
+
+
+def write_report(out: Path, rows: list[dict], config: BenchConfig, timings: dict) -> None:
+    """episodes.csv, summary.csv, by_group.csv, by_viewpoint.csv, plots, report.md; report.json last."""
+    import pandas as pd
+
+    episodes = pd.DataFrame(rows)
+    overall = summarise(rows)
+    by_group = summarise(rows, ("policy", "group"))
+    by_view = summarise(rows, ("policy", "viewpoint"))
+    for name, df in (("episodes", episodes), ("summary", overall), ("by_group", by_group), ("by_viewpoint", by_view)):
+        _atomic(out / f"{name}.csv", df.to_csv(index=False))
+    plots = write_plots(out, by_group, by_view, episodes)
+    cols = ["policy", "episodes", "success_rate", "precision", "recall", "latency_mean_s",
+            "interruptions_per_min", "leave_rate", "return_mean"]
+    md = ["# hrisim policy benchmark: ConfusionAssist-v0\n",
+          f"{config.episodes} episodes per policy, {config.episode_s:g} s each, suite `{config.suite}`, "
+          f"viewpoints `{config.viewpoints}` at {config.distance:g} m, seed {config.seed}. Same episode plan "
+          f"(people, viewpoints, behaviour) for every policy.\n",
+          "Success: nobody left, every confusion answered, no interruptions. Precision: answered "
+          "confusions / help offers. Recall: answered / confusion episodes (unanswered confusion still open "
+          "at the time limit counts once it has lasted the shortest confusion, else it is left out). "
+          "Latency: confusion onset to help.\n",
+          "## Overall\n", _markdown(overall, cols),
+          "\n## Per demographic group\n", _markdown(by_group, ["policy", "group", *cols[1:]]),
+          "\n## Per viewpoint\n", _markdown(by_view, ["policy", "viewpoint", *cols[1:]]),
+          "\n## Plots\n", *[f"![{p}]({p})\n" for p in plots]]
+    _atomic(out / "report.md", "\n".join(md))
+    report = {
+        "config": dataclasses.asdict(config),
+        "timings_s": timings,
+        "overall": json.loads(overall.to_json(orient="records")),
+        "by_group": json.loads(by_group.to_json(orient="records")),
+        "by_viewpoint": json.loads(by_view.to_json(orient="records")),
+        "files": ["episodes.csv", "summary.csv", "by_group.csv", "by_viewpoint.csv", "report.md", *plots],
+    }
+    _atomic(out / "report.json", json.dumps(report, indent=2))
+
+
+def write_plots(out: Path, by_group, by_view, episodes) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    files = []
+    for df, key, name in ((by_group, "group", "by_group.png"), (by_view, "viewpoint", "by_viewpoint.png")):
+        metrics = ("success_rate", "precision", "recall", "interruptions_per_min")
+        fig, axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 3.6), squeeze=False)
+        policies = list(dict.fromkeys(df["policy"]))
+        cats = list(dict.fromkeys(df[key]))
+        width = 0.8 / max(1, len(policies))
+        for ax, metric in zip(axes[0], metrics):
+            for j, pol in enumerate(policies):
+                part = df[df["policy"] == pol].set_index(key).reindex(cats)
+                ax.bar(np.arange(len(cats)) + j * width, part[metric].fillna(0), width, label=pol)
+            ax.set_xticks(np.arange(len(cats)) + width * (len(policies) - 1) / 2)
+            ax.set_xticklabels(cats, rotation=45 if key == "viewpoint" else 0, ha="right" if key == "viewpoint" else "center", fontsize=8)
+            ax.set_title(metric.replace("_", " ") + (" (symlog)" if metric == "interruptions_per_min" else ""))
+            if metric == "interruptions_per_min":
+                ax.set_yscale("symlog", linthresh=1.0)
+        axes[0][0].legend(fontsize=8)
+        fig.tight_layout()
+        tmp = out / (name + ".part.png")
+        fig.savefig(tmp, dpi=110)
+        plt.close(fig)
+        os.replace(tmp, out / name)
+        files.append(name)
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    lat = {p: [x for s in part["latency_s"] for x in json.loads(s)] for p, part in episodes.groupby("policy", sort=False)}
+    lat = {p: v for p, v in lat.items() if v}
+    if lat:
+        ax.boxplot(list(lat.values()))
+        ax.set_xticks(range(1, len(lat) + 1), list(lat.keys()))
+    ax.set_ylabel("latency: confusion onset to help (s)")
+    fig.tight_layout()
+    tmp = out / "latency.png.part.png"
+    fig.savefig(tmp, dpi=110)
+    plt.close(fig)
+    os.replace(tmp, out / "latency.png")
+    files.append("latency.png")
+    return files
