@@ -521,7 +521,7 @@ def generate_dataset(config: GenerateConfig, progress: bool = True, command: str
     bar = _progress(total, skipped, progress)
     try:
         with open(journal, "a", encoding="utf-8") as jf:
-            for index, rows, renderer in _run_groups(str(root), config, todo, background):
+            for index, rows, renderer in run_groups(str(root), config, todo, background):
                 group = plan.groups[index]
                 by_id = {c.clip_id: c for c in group.clips}
                 lines = [json.dumps(manifest_row(config, group, by_id[r["clip_id"]], _file_fields(r), renderer, version))
@@ -560,7 +560,7 @@ def _progress(total: int, initial: int, enabled: bool):
                 dynamic_ncols=True, file=sys.stderr)
 
 
-def _run_groups(out: str, config: GenerateConfig, groups: list[GroupPlan], background) -> Iterable:
+def run_groups(out: str, config: GenerateConfig, groups: list[GroupPlan], background) -> Iterable:
     """Yield (group index, rows, renderer) as groups finish; in-process for one worker."""
     if not groups:
         return
