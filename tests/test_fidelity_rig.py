@@ -9,7 +9,7 @@ import pytest
 
 from animations.errors import AnimationError
 from animations.fani import FaniClipWarning, read_fani
-from animations.native import timeline_from_dict
+from image_probes import crop, dark_centroid, hold
 from animations.rigs.facshuman import FacsHumanPack, FacsHumanRig, install_pack
 from humans.topology import EYE_VERTICES, HM08_UNITS_TO_M
 from sim_env.viewpoints import Viewpoint
@@ -17,12 +17,6 @@ from sim_env.viewpoints import Viewpoint
 FRONT = (Viewpoint(0, 0, 0.45),)
 
 
-def hold(key: str, level: float = 1.0):
-    return timeline_from_dict(
-        {"id": f"hold_{key}", "emotion": "test",
-         "aus": {key: [{"times": [0.0, 0.0, 1.0, 1.0], "intensities": [level] * 4}]}},
-        "test",
-    )
 
 
 def test_the_whole_pack_loads_with_head_and_gaze_aus(facshuman_pack):
@@ -132,23 +126,16 @@ def render(person, asset_roots, facshuman_pack):
     return _render
 
 
-def _crop(clip, centre, half_w, half_h):
-    x, y = (int(round(c)) for c in centre)
-    return clip.frames[0, 0, y - half_h : y + half_h, x - half_w : x + half_w].astype(np.float32)
 
 
-def _dark_centroid(patch, quantile=0.15):
-    lum = patch.mean(-1)
-    ys, xs = np.nonzero(lum <= np.quantile(lum, quantile))
-    return xs.mean(), ys.mean()
 
 
 def test_facshuman_au4_lowers_the_brows_in_the_image(render):
     neutral, lowered = render(None), render(hold("4"))
     for eye in neutral.labels.landmarks[0, 0, :2]:
         above = eye + np.array([0, -20])
-        _, y0 = _dark_centroid(_crop(neutral, above, 22, 14))
-        _, y1 = _dark_centroid(_crop(lowered, above, 22, 14))
+        _, y0 = dark_centroid(crop(neutral, above, 22, 14))
+        _, y1 = dark_centroid(crop(lowered, above, 22, 14))
         assert y1 > y0 + 1.0  # the brow proxy's dark strands move down the image
 
 
@@ -156,8 +143,8 @@ def test_facshuman_au4_lowers_the_brows_in_the_image(render):
 def test_facshuman_au61_au62_move_the_irises_in_the_image(render, key, direction):
     neutral, looked = render(None), render(hold(key))
     for eye in neutral.labels.landmarks[0, 0, :2]:
-        x0, _ = _dark_centroid(_crop(neutral, eye, 12, 6), 0.2)
-        x1, _ = _dark_centroid(_crop(looked, eye, 12, 6), 0.2)
+        x0, _ = dark_centroid(crop(neutral, eye, 12, 6), 0.2)
+        x1, _ = dark_centroid(crop(looked, eye, 12, 6), 0.2)
         # AU61 = eyes to the subject's left = the image's right for a camera in front
         assert direction * (x1 - x0) > 1.5, (x0, x1)
 

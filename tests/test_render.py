@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from animations.native import timeline_from_dict
+from image_probes import crop, dark_centroid, hold
 from humans.suites import balanced24
 from sim_env.clip import render_clip
 from sim_env.viewpoints import Viewpoint, paper9
@@ -10,13 +10,6 @@ from sim_env.viewpoints import Viewpoint, paper9
 FRONT = (Viewpoint(0, 0, 0.45),)
 
 
-def hold(key: str, level: float = 1.0):
-    """A timeline that holds ``key`` at ``level`` on every frame."""
-    return timeline_from_dict(
-        {"id": f"hold_{key}", "emotion": "test",
-         "aus": {key: [{"times": [0.0, 0.0, 1.0, 1.0], "intensities": [level] * 4}]}},
-        "test",
-    )
 
 
 @pytest.fixture(scope="module")
@@ -29,15 +22,8 @@ def neutral(person):
     return render_clip(person, None, FRONT, n_frames=1, size=256)
 
 
-def _crop(clip, centre, half_w, half_h):
-    x, y = (int(round(c)) for c in centre)
-    return clip.frames[0, 0, y - half_h : y + half_h, x - half_w : x + half_w].astype(np.float32)
 
 
-def _dark_centroid(patch, quantile=0.15):
-    lum = patch.mean(-1)
-    ys, xs = np.nonzero(lum <= np.quantile(lum, quantile))
-    return xs.mean(), ys.mean()
 
 
 def test_same_input_same_frames(person):
@@ -61,8 +47,8 @@ def test_au4_lowers_the_brows(person, neutral):
     lowered = render_clip(person, hold("4"), FRONT, n_frames=1, size=256)
     eye = neutral.labels.landmarks[0, 0, 0]
     above = eye + np.array([0, -22])
-    _, y0 = _dark_centroid(_crop(neutral, above, 22, 16))
-    _, y1 = _dark_centroid(_crop(lowered, above, 22, 16))
+    _, y0 = dark_centroid(crop(neutral, above, 22, 16))
+    _, y1 = dark_centroid(crop(lowered, above, 22, 16))
     assert y1 > y0 + 1.0  # dark brow pixels move down the image
 
 
@@ -72,7 +58,7 @@ def test_au26_opens_the_jaw(person, neutral):
     chin1 = opened.labels.face_boxes[0, 0, 3]
     assert chin1 > chin0 + 4  # the chin drops
     mouth = neutral.labels.landmarks[0, 0, 3:5].mean(0) + np.array([0, 6])
-    lips0, lips1 = _crop(neutral, mouth, 14, 10), _crop(opened, mouth, 14, 10)
+    lips0, lips1 = crop(neutral, mouth, 14, 10), crop(opened, mouth, 14, 10)
     assert np.abs(lips1 - lips0).mean() > 15  # the mouth opening shows (tongue, teeth)
 
 
@@ -80,8 +66,8 @@ def test_au26_opens_the_jaw(person, neutral):
 def test_au61_au62_move_the_irises(person, neutral, key, direction):
     looked = render_clip(person, hold(key), FRONT, n_frames=1, size=256)
     for eye in neutral.labels.landmarks[0, 0, :2]:
-        x0, _ = _dark_centroid(_crop(neutral, eye, 12, 6), 0.2)
-        x1, _ = _dark_centroid(_crop(looked, eye, 12, 6), 0.2)
+        x0, _ = dark_centroid(crop(neutral, eye, 12, 6), 0.2)
+        x1, _ = dark_centroid(crop(looked, eye, 12, 6), 0.2)
         # AU61 = eyes to the subject's left = the image's right for a camera in front
         assert direction * (x1 - x0) > 1.5
 
@@ -89,8 +75,8 @@ def test_au61_au62_move_the_irises(person, neutral, key, direction):
 def test_au43_closes_the_lids(person, neutral):
     closed = render_clip(person, hold("43"), FRONT, n_frames=1, size=256)
     for eye in neutral.labels.landmarks[0, 0, :2]:
-        iris0 = (_crop(neutral, eye, 10, 5).mean(-1) < 100).mean()
-        iris1 = (_crop(closed, eye, 10, 5).mean(-1) < 100).mean()
+        iris0 = (crop(neutral, eye, 10, 5).mean(-1) < 100).mean()
+        iris1 = (crop(closed, eye, 10, 5).mean(-1) < 100).mean()
         assert iris0 > 0.15 and iris1 < 0.02  # the iris disappears behind the lids
 
 
