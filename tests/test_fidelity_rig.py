@@ -17,8 +17,6 @@ from sim_env.viewpoints import Viewpoint
 FRONT = (Viewpoint(0, 0, 0.45),)
 
 
-
-
 def test_the_whole_pack_loads_with_head_and_gaze_aus(facshuman_pack):
     keys = set(facshuman_pack.keys)
     assert len(keys) >= 130
@@ -124,10 +122,6 @@ def render(person, asset_roots, facshuman_pack):
                                appearance="assets", asset_roots=asset_roots)
 
     return _render
-
-
-
-
 
 
 def test_facshuman_au4_lowers_the_brows_in_the_image(render):

@@ -10,8 +10,6 @@ from sim_env.viewpoints import Viewpoint, paper9
 FRONT = (Viewpoint(0, 0, 0.45),)
 
 
-
-
 @pytest.fixture(scope="module")
 def person():
     return next(h for h in balanced24() if h.group == "Caucasian" and h.sex == "female")
@@ -20,10 +18,6 @@ def person():
 @pytest.fixture(scope="module")
 def neutral(person):
     return render_clip(person, None, FRONT, n_frames=1, size=256)
-
-
-
-
 
 
 def test_same_input_same_frames(person):
