@@ -136,12 +136,19 @@ class StreamingRecognizer:
     """Frames pushed one at a time; each frame is face-detected once, and every ``stride`` frames after
     the first full window the last ``window`` frames are cropped (stably, as a clip) and classified."""
 
+    # A frame's FaceNet embedding is reused by later windows while its crop box stays within this
+    # many pixels (stable boxes rarely move), so a stream embeds each frame about once, not once
+    # per window: stride 1 would otherwise cost ``window`` FaceNet passes per frame.
+    REUSE_BOX_PX = 0.5
+
     def __init__(self, recognizer: ExpressionRecognizer, window: int = 25, stride: int = 1):
         window_starts(window, window, stride)  # validates window and stride
         self.recognizer, self.window, self.stride = recognizer, window, stride
         self.frames: deque = deque(maxlen=window)
         self.detections: deque = deque(maxlen=window)
+        self.embedded: deque = deque(maxlen=window)  # (crop box, embedding) or None per frame
         self.n_pushed = 0
+        self.n_embedded = 0  # FaceNet passes so far (for benchmarks and tests)
 
     def push(self, frame: np.ndarray) -> dict[str, float] | None:
         from perception.face_crop import check_frames
@@ -151,11 +158,27 @@ class StreamingRecognizer:
             raise ValueError(f"stream frame: shape {frame.shape} differs from earlier frames {self.frames[0].shape}")
         rec = self.recognizer
         self.frames.append(frame)
+        self.embedded.append(None)
         if rec.uses_faces:
             self.detections.append(rec.cropper.detect(frame[None])[0])
         self.n_pushed += 1
         if self.n_pushed < self.window or (self.n_pushed - self.window) % self.stride:
             return None
         frames = np.stack(self.frames)
-        crops = rec.cropper.crop_detected(frames, list(self.detections)).crops if rec.uses_faces else None
-        return rec._classify(rec._per_frame(frames, crops))
+        if not rec.uses_faces:
+            return rec._classify(rec._per_frame(frames, None))
+        clip = rec.cropper.crop_detected(frames, list(self.detections))
+        if rec.architecture not in ("inception_time", "knn_dtw"):  # per-frame inputs are cheap crops
+            return rec._classify(rec._per_frame(frames, clip.crops))
+        return rec._classify(self._embeddings(clip))
+
+    def _embeddings(self, clip) -> np.ndarray:
+        """(T, 512) for the window, embedding only frames whose crop box moved since they were embedded."""
+        stale = [t for t, cached in enumerate(self.embedded)
+                 if cached is None or np.abs(cached[0] - clip.boxes[t]).max() > self.REUSE_BOX_PX]
+        if stale:
+            fresh = self.recognizer.extractor.embed_crops(clip.crops[stale])
+            self.n_embedded += len(stale)
+            for t, emb in zip(stale, fresh):
+                self.embedded[t] = (clip.boxes[t].copy(), emb)
+        return np.stack([cached[1] for cached in self.embedded])

@@ -186,6 +186,13 @@ def test_recognizer_on_faces(tmp_path, face_frames, arch):
     assert outs[4] == pytest.approx(whole, abs=1e-4)
     if arch != "knn_dtw":  # (neighbour votes can tie across windows)
         assert outs[3] != pytest.approx(outs[4], abs=1e-6)  # different frames, different answer
+    if arch in ("inception_time", "knn_dtw"):
+        assert stream.n_embedded <= len(outs[3:]) * 4
+        # a still face keeps its crop box, so each frame is embedded once however many windows see it
+        still = rec.stream(window=4, stride=1)
+        held = [still.push(face_frames[1]) for _ in range(9)]
+        assert held[-1] == pytest.approx(held[3], abs=1e-6)
+        assert still.n_embedded <= 9, "at most once per frame (6 windows x 4 frames without reuse)"
 
 
 def test_cli_predict_prints_a_table(cnn3d_ckpt, video, capsys):
