@@ -11,6 +11,7 @@ import dataclasses
 import json
 import math
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -118,11 +119,13 @@ def make_envs(config: BenchConfig):
     return lambda obs_type: gym.make("hrisim/ConfusionAssist-v0", obs_type=obs_type, **common)
 
 
-def run_benchmark(config: BenchConfig, out_dir, log=print, policies=None) -> Path:
+def run_benchmark(config: BenchConfig, out_dir, log=print, policies=None, progress: bool = True) -> Path:
     """Run every policy on the plan and write the report folder; returns its path.
 
     ``policies``: ready-made policy objects (overrides ``config.policies``; tests use fakes).
     """
+    from tqdm import tqdm
+
     from sim_env.envs.policies import make_policy
 
     out = Path(out_dir)
@@ -142,7 +145,8 @@ def run_benchmark(config: BenchConfig, out_dir, log=print, policies=None) -> Pat
             if kind not in envs:
                 envs[kind] = make_env(kind)
             start = time.perf_counter()
-            for i, (seed, human, vp) in enumerate(plan):
+            for seed, human, vp in tqdm(plan, desc=policy.name, unit="episode", disable=not progress,
+                                        file=sys.stderr, leave=False):
                 rows.append(run_episode(envs[kind], policy, seed, human, vp))
             timings[policy.name] = round(time.perf_counter() - start, 2)
             log(f"{policy.name}: {len(plan)} episodes in {timings[policy.name]:.1f} s ({kind})")
