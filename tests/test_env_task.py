@@ -166,3 +166,21 @@ def test_a_custom_person_from_options():
     with pytest.raises(ValueError, match="HumanSpec"):
         env.reset(seed=0, options={"human": 3})
     env.close()
+
+
+def test_benchmark_refuses_an_unreachable_viewpoint_before_running():
+    """A viewpoint the mast cannot reach for someone is an error naming them, before any episode."""
+    from sim_env.envs.bench import check_reachable, episode_plan
+    from sim_env.viewpoints import Viewpoint
+
+    env = gym.make("hrisim/ConfusionAssist-v0", obs_type="state")
+    try:
+        humans = env.unwrapped.humans
+        tallest = max(humans, key=lambda h: h.height)
+        check_reachable(env, [(0, tallest, Viewpoint(0, 0, 1.3))])  # a frontal view is fine
+        with pytest.raises(ValueError, match=tallest.id + ".*mast"):
+            check_reachable(env, [(0, tallest, Viewpoint(0, 60, 1.3))])
+        plan = episode_plan(humans, env.unwrapped.viewpoints, 4, seed=0)
+        check_reachable(env, plan)
+    finally:
+        env.close()

@@ -110,6 +110,26 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
     return max(0.0, c - h), min(1.0, c + h)
 
 
+def check_reachable(env, plan) -> None:
+    """Fail before any episode runs when the robot cannot take a (person, viewpoint) of the plan.
+
+    A tall person seen from high above can need more mast than the robot has; finding that out
+    minutes into a rendered run wastes the run.
+    """
+    from sim_env.envs import human_assets
+
+    world = env.unwrapped.world
+    checked = set()
+    for _, human, vp in plan:
+        if (human.id, vp) in checked:
+            continue
+        checked.add((human.id, vp))
+        try:
+            world.place_camera(human_assets.face_centre(human), vp)
+        except ValueError as exc:
+            raise ValueError(f"{human.id}: {exc}") from None
+
+
 def make_envs(config: BenchConfig):
     """(render-free env, image env or None) on the same scene settings."""
     import gymnasium as gym
@@ -137,6 +157,8 @@ def run_benchmark(config: BenchConfig, out_dir, log=print, policies=None, progre
     probe = make_env("state")
     plan = episode_plan(probe.unwrapped.humans, probe.unwrapped.viewpoints, config.episodes, config.seed)
     envs["state"] = probe
+    if any(p.needs_image for p in policies) or config.render_all:
+        check_reachable(probe, plan)
     rows = []
     timings = {}
     try:
