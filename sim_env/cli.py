@@ -65,7 +65,7 @@ def _cmd_render(args) -> int:
     views = parse_viewpoints(args.viewpoints, args.seed)
     clip = render_clip(humans[args.human], timeline, views, n_frames=args.frames, size=args.size,
                        lighting=parse_lighting(args.lighting, args.seed), rig=args.rig,
-                       appearance=args.appearance, asset_roots=args.asset_path)
+                       appearance=args.appearance, asset_roots=args.asset_path, exposure=args.exposure)
     cols = 3 if len(views) % 3 == 0 else 1
     path = write_mp4(Path(args.out), grid_video_frames(clip.frames, columns=cols))
     print(path.resolve())
@@ -98,6 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--appearance", default="builtin", choices=["builtin", "assets"],
                         help="builtin look, or MakeHuman skins and proxies from the asset roots")
     render.add_argument("--asset-path", default=None, help="MakeHuman asset roots, ':'-separated (default: configured)")
+    render.add_argument("--exposure", default="fixed", choices=["fixed", "face"],
+                        help="fixed, or face-priority auto-exposure locked for the clip")
     render.add_argument("--frames", type=int, default=25)
     render.add_argument("--size", type=int, default=160)
     render.add_argument("--seed", type=int, default=0)

@@ -110,6 +110,32 @@ def project_labels(frames: HumanFrames, cameras: list[RobotCamera]) -> tuple[np.
 
 
 APPEARANCES = ("builtin", "assets")
+EXPOSURES = ("fixed", "face")
+# Face-priority auto-exposure: the metered face is brought to this mean linear luminance (about
+# mid-grey in sRGB, 0.27 linear ~ 0.55 sRGB), within +-3 stops, as a robot camera's AE would.
+FACE_EXPOSURE_TARGET = 0.27
+FACE_EXPOSURE_STOPS = 3.0
+
+
+def face_exposure(frames: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """Re-expose a view's frames (T, H, W, 3) so the face, metered in ``boxes`` (T, 4), is mid-grey.
+
+    One gain for the whole clip (metered on the median box over all frames), like a camera whose
+    exposure is locked once it has found the face: no flicker within a clip. Applied in linear
+    light through a 256-entry table, so highlights clip as a real sensor's would.
+    """
+    h, w = frames.shape[1:3]
+    x0, y0, x1, y1 = np.median(boxes, axis=0)
+    x0, y0 = max(0, int(np.floor(x0))), max(0, int(np.floor(y0)))
+    x1, y1 = min(w, int(np.ceil(x1))), min(h, int(np.ceil(y1)))
+    if x1 <= x0 or y1 <= y0:  # the face is out of view: nothing to meter
+        return frames
+    linear = (np.arange(256) / 255.0) ** 2.2
+    face = linear[frames[:, y0:y1, x0:x1]]
+    metered = float((face @ np.array([0.2126, 0.7152, 0.0722])).mean())
+    gain = np.clip(FACE_EXPOSURE_TARGET / max(metered, 1e-6), 2 ** -FACE_EXPOSURE_STOPS, 2 ** FACE_EXPOSURE_STOPS)
+    table = np.round(255 * np.clip(linear * gain, 0, 1) ** (1 / 2.2)).astype(np.uint8)
+    return table[frames]
 
 
 def asset_look(human, asset_roots=None):
@@ -135,6 +161,7 @@ def render_clip(
     variant: str = "head",
     appearance: str = "builtin",
     asset_roots=None,
+    exposure: str = "fixed",
 ) -> Clip:
     """Render ``human`` (a HumanSpec) playing ``timeline`` (an AUTimeline; None = neutral).
 
@@ -144,6 +171,9 @@ def render_clip(
     draws the skin, hair, brows, lashes and eyes the spec names from MakeHuman asset roots
     (``asset_roots``: a ``humans.assets.AssetRoots``, a list of folders, or None for the configured
     ones); the default ``"builtin"`` is hrisim's own look.
+
+    ``exposure``: ``"fixed"`` (the scene's light as rendered) or ``"face"``, a camera's face-priority
+    auto-exposure locked for the clip (see :func:`face_exposure`).
     """
     import pyrender
 
@@ -163,6 +193,8 @@ def render_clip(
         keys, values = timeline.sample(n_frames)
     if appearance not in APPEARANCES:
         raise ValueError(f"unknown appearance {appearance!r}: expected one of {APPEARANCES}")
+    if exposure not in EXPOSURES:
+        raise ValueError(f"unknown exposure {exposure!r}: expected one of {EXPOSURES}")
     rig_frames = get_rig(rig).apply(list(keys), values)
     frames = body.frames(rig_frames.facial_actions, rig_frames.head_yaw_pitch_roll_deg,
                          morph_offsets_hm08=rig_frames.morph_offsets_hm08,
@@ -193,5 +225,7 @@ def render_clip(
         if own:
             renderer.close()
     boxes, marks = project_labels(frames, cameras)
+    if exposure == "face":
+        images = np.stack([face_exposure(images[v], boxes[v]) for v in range(len(cameras))])
     labels = ClipLabels(tuple(keys), values, rig_frames.au_intensities, boxes, marks, tuple(viewpoints))
     return Clip(images, labels)

@@ -157,6 +157,7 @@ def write_card(root: Path, rows, meta: dict) -> Path:
         "",
         f"- Command: `{meta.get('command') or 'sim_env.generate.generate_dataset(...)'}`",
         f"- Seed {config['seed']}; rig `{config['rig']}`; lighting `{config['lighting']}`; background `{config['background']}`; "
+        f"exposure `{config.get('exposure', 'fixed')}`; "
         f"field of view {config['yfov_deg']:g}°.",
         f"- Renderer: {df['renderer'].iloc[0]}; hrisim {meta['versions'].get('hrisim')}; "
         + ", ".join(f"{k} {v}" for k, v in meta["versions"].items() if k != "hrisim"),

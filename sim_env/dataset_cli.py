@@ -66,6 +66,8 @@ def register(sub, groups) -> None:
     gen.add_argument("--rig", help="AU rig: arkit (default) | facshuman (needs the asset pack)")
     gen.add_argument("--appearance", choices=["builtin", "assets"],
                      help="builtin (default) | assets: MakeHuman skins, hair, brows, lashes, eyes from the asset roots")
+    gen.add_argument("--exposure", choices=["fixed", "face"],
+                     help="fixed (default) | face: the camera exposes for the face, as a robot camera's auto-exposure")
     gen.add_argument("--asset-path", dest="asset_path", help="MakeHuman asset roots for --appearance assets, ':'-separated")
     gen.add_argument("--seed", type=int, help="seed of every random choice (default 0)")
     gen.add_argument("--val-humans", dest="val_humans", type=float,

@@ -67,6 +67,7 @@ class GenerateConfig:
     rig: str = "arkit"
     appearance: str = "builtin"  # or "assets": MakeHuman skins and proxies (the faithful path)
     asset_path: str | None = None  # asset roots (os.pathsep-separated); None = the configured ones
+    exposure: str = "fixed"  # or "face": face-priority auto-exposure, locked per clip
     seed: int = 0
     crops: bool = False
     png: bool = False
@@ -357,7 +358,7 @@ def render_group(out: str, config: GenerateConfig, group: GroupPlan, background)
         group.human, group.animation, [c.viewpoint for c in group.clips], n_frames=config.frames,
         size=config.size, yfov_deg=config.yfov_deg, rig=config.rig, lighting=group.lighting,
         background=background, renderer=_renderer(config.size),
-        appearance=config.appearance, asset_roots=config.asset_path,
+        appearance=config.appearance, asset_roots=config.asset_path, exposure=config.exposure,
     )
     labels = clip.labels
     rows = []
@@ -411,7 +412,8 @@ def manifest_row(config: GenerateConfig, group: GroupPlan, clip: ClipPlan, files
         "h_deg": float(vp.horizontal_deg), "v_deg": float(vp.vertical_deg), "distance_m": float(vp.distance),
         "yfov_deg": float(config.yfov_deg), "lighting": group.lighting.name, "background": config.background,
         "n_frames": config.frames, "fps": float(config.fps), "width": config.size, "height": config.size,
-        "renderer": renderer, "rig": config.rig, "appearance": config.appearance, "hrisim_version": version, "seed": config.seed,
+        "renderer": renderer, "rig": config.rig, "appearance": config.appearance, "exposure": config.exposure,
+        "hrisim_version": version, "seed": config.seed,
         "split": group.split, "group_index": group.index,
     }
     missing = [c for c in MANIFEST_COLUMNS if c not in row]

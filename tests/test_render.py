@@ -96,3 +96,27 @@ def test_antialias_modes_agree():
     assert hard_edges(images["none"]) > max(hard_edges(images["ssaa1.5"]), hard_edges(images["msaa4"])) + 5
     with pytest.raises(ValueError, match="antialias"):
         Renderer(32, 32, antialias="fxaa")
+
+
+def test_face_exposure_evens_out_skin_tones():
+    """Face-priority exposure brings very light and very dark faces to similar brightness, stably."""
+    from sim_env.clip import face_exposure
+
+    people = [h for h in balanced24() if h.effective_skin_tone in (1, 10)]
+    assert {h.effective_skin_tone for h in people} == {1, 10}
+    lum = {}
+    for exposure in ("fixed", "face"):
+        for person in people[:1] + people[-1:]:
+            clip = render_clip(person, None, FRONT, n_frames=2, size=96, exposure=exposure)
+            x0, y0, x1, y1 = np.median(clip.labels.face_boxes[0], axis=0).astype(int)
+            lum[exposure, person.effective_skin_tone] = clip.frames[0, :, y0:y1, x0:x1].mean()
+    fixed_gap = abs(lum["fixed", 1] - lum["fixed", 10])
+    face_gap = abs(lum["face", 1] - lum["face", 10])
+    assert face_gap < fixed_gap / 2, (lum, fixed_gap, face_gap)
+    # locked for the clip: identical frames stay identical even when the per-frame boxes wander
+    frame = clip.frames[0, 0]
+    boxes = np.array([[20, 20, 70, 80], [24, 18, 74, 78]], np.float32)
+    out = face_exposure(np.stack([frame, frame]), boxes)
+    assert np.array_equal(out[0], out[1]) and not np.array_equal(out[0], frame)
+    with pytest.raises(ValueError, match="exposure"):
+        render_clip(people[0], None, FRONT, n_frames=1, size=32, exposure="auto")
