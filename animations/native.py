@@ -55,13 +55,19 @@ def _event_to_dict(event: AUEvent) -> dict:
     return data
 
 
+def _check_mapping(data: object, allowed: tuple[str, ...], where: str, expected: str, allowed_text: str) -> None:
+    """``data`` must be a mapping whose keys are all in ``allowed``; errors name ``where``."""
+    if not isinstance(data, dict):
+        raise AnimationError(f"{where}: expected {expected}, got {_kind(data)}")
+    unknown = [k for k in data if k not in allowed]
+    if unknown:
+        raise AnimationError(f"{where}: unknown field {unknown[0]!r}; expected {allowed_text}")
+
+
 def timeline_from_dict(data: object, origin: str) -> AUTimeline:
     """Validate a native structure; errors start with ``origin`` (the file) and name the field."""
-    if not isinstance(data, dict):
-        raise AnimationError(f"{origin}: expected a mapping with fields {list(TOP_LEVEL_FIELDS)}, got {_kind(data)}")
-    unknown = [k for k in data if k not in TOP_LEVEL_FIELDS]
-    if unknown:
-        raise AnimationError(f"{origin}: unknown field {unknown[0]!r}; expected fields {list(TOP_LEVEL_FIELDS)}")
+    _check_mapping(data, TOP_LEVEL_FIELDS, origin, f"a mapping with fields {list(TOP_LEVEL_FIELDS)}",
+                   f"fields {list(TOP_LEVEL_FIELDS)}")
     for name in ("id", "emotion", "aus"):
         if name not in data:
             raise AnimationError(f"{origin}: missing field {name!r}")
@@ -90,11 +96,7 @@ def _events(items: object, where: str) -> tuple[AUEvent, ...]:
 
 
 def _event(item: object, where: str) -> AUEvent:
-    if not isinstance(item, dict):
-        raise AnimationError(f"{where}: expected a mapping with 'times' and 'intensities', got {_kind(item)}")
-    unknown = [k for k in item if k not in EVENT_FIELDS]
-    if unknown:
-        raise AnimationError(f"{where}: unknown field {unknown[0]!r}; expected {list(EVENT_FIELDS)}")
+    _check_mapping(item, EVENT_FIELDS, where, "a mapping with 'times' and 'intensities'", str(list(EVENT_FIELDS)))
     quads = []
     for name in ("times", "intensities"):
         if name not in item:
