@@ -70,13 +70,18 @@ def read_journal(path: Path) -> list[dict]:
     return rows
 
 
+def files_intact(root: Path, row: dict) -> bool:
+    """Every file a manifest row names exists under ``root``."""
+    return all((Path(root) / row[f]).is_file() for f, _ in _FILE_COLUMNS if row.get(f))
+
+
 def finished_rows(root: Path) -> list[dict]:
     """Every clip the journals of ``root`` list whose files exist, one row per clip id, in plan order."""
     root = Path(root)
     rows: dict[str, dict] = {}
     for journal in sorted((root / JOURNAL_DIR).glob("journal*.jsonl")):
         for row in read_journal(journal):
-            if all((root / row[f]).is_file() for f, _ in _FILE_COLUMNS if row.get(f)):
+            if files_intact(root, row):
                 rows[row["clip_id"]] = row  # a re-rendered clip replaces its earlier row
     return sorted(rows.values(), key=lambda r: (r["group_index"], r["view_index"]))
 

@@ -30,6 +30,7 @@ from sim_env.dataset import (
     MANIFEST_COLUMNS,
     DatasetError,
     file_sha256,
+    files_intact,
     journal_path,
     read_journal,
 )
@@ -299,7 +300,7 @@ def renderer_description(antialias: str) -> str:
     return f"pyrender {version('pyrender')} / {os.environ.get('PYOPENGL_PLATFORM', 'egl')} / {gl} / {antialias}"
 
 
-def face_crop_box(boxes: np.ndarray, width: int, height: int) -> np.ndarray:
+def face_crop_box(boxes: np.ndarray) -> np.ndarray:
     """One square crop box (x0, y0, x1, y1) for a whole clip: the median face box, enlarged.
 
     One box per clip keeps crops free of frame-to-frame jitter (the face moves little in a clip).
@@ -376,7 +377,7 @@ def render_group(out: str, config: GenerateConfig, group: GroupPlan, background)
         )
         if config.crops:
             files["crop_file"] = f"crops/{plan.clip_id}.mp4"
-            box = face_crop_box(labels.face_boxes[v], config.size, config.size)
+            box = face_crop_box(labels.face_boxes[v])
             write_mp4(root / files["crop_file"], crop_frames(frames, box), fps=config.fps)
         if config.png:
             _save_pngs(root / "frames" / plan.clip_id, frames)
@@ -512,7 +513,7 @@ def generate_dataset(config: GenerateConfig, progress: bool = True, command: str
         (root / sub).mkdir(exist_ok=True)
     _check_or_write_meta(root, plan, command)
     journal = journal_path(root, config.shard)
-    done = {r["clip_id"]: r for r in read_journal(journal) if _files_intact(root, r)}
+    done = {r["clip_id"]: r for r in read_journal(journal) if files_intact(root, r)}
     todo = [g for g in groups if not all(c.clip_id in done for c in g.clips)]
     total = sum(len(g.clips) for g in groups)
     skipped = total - sum(len(g.clips) for g in todo)
@@ -544,10 +545,6 @@ def generate_dataset(config: GenerateConfig, progress: bool = True, command: str
         bar.close()
         manifest = write_dataset_files(root, plan, config, command, log=log)
     return RunResult(root, rendered, skipped, total, time.perf_counter() - start, manifest)
-
-
-def _files_intact(root: Path, row: dict) -> bool:
-    return all((root / row[k]).is_file() for k in ("file", "labels_file", "crop_file") if row.get(k))
 
 
 def _file_fields(row: dict) -> dict:
