@@ -26,13 +26,13 @@ def breakdown(size: int, n: int = 3) -> dict[str, float]:
     from humans.appearance import appearance_for
     from humans.mesh import HumanBody
     from humans.suites import balanced24
-    from sim_env.camera import RobotCamera
-    from sim_env.clip import project_labels, render_views
-    from sim_env.human_actor import HumanActor
-    from sim_env.lighting import lighting_preset
-    from sim_env.media import write_mp4
-    from sim_env.renderer import Renderer, add_lights
-    from sim_env.viewpoints import paper9
+    from sim_env.render.camera import RobotCamera
+    from sim_env.render.clip import project_labels, render_views
+    from sim_env.render.actor import HumanActor
+    from sim_env.render.lighting import lighting_preset
+    from sim_env.render.media import write_mp4
+    from sim_env.render.renderer import Renderer, add_lights
+    from sim_env.render.viewpoints import paper9
 
     import pyrender
 
@@ -75,7 +75,8 @@ def breakdown(size: int, n: int = 3) -> dict[str, float]:
 
 def run(workers: int, groups: int, size: int) -> dict:
     """Render ``groups`` groups with ``workers`` processes; rates with and without worker start-up."""
-    from sim_env.generate import GenerateConfig, make_plan, parse_background, run_groups, select_groups
+    from sim_env.dataset.plan import GenerateConfig, make_plan, parse_background, select_groups
+    from sim_env.dataset.workers import run_groups
 
     out = Path(tempfile.mkdtemp()) / "bench"
     for sub in ("clips", "labels"):

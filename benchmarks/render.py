@@ -16,12 +16,12 @@ def main() -> None:
     from humans.appearance import appearance_for
     from humans.mesh import HumanBody
     from humans.suites import balanced24
-    from sim_env.camera import RobotCamera
-    from sim_env.clip import render_clip
-    from sim_env.human_actor import HumanActor
-    from sim_env.lighting import lighting_preset
-    from sim_env.renderer import Renderer, add_lights
-    from sim_env.viewpoints import paper9
+    from sim_env.render.camera import RobotCamera
+    from sim_env.render.clip import render_clip
+    from sim_env.render.actor import HumanActor
+    from sim_env.render.lighting import lighting_preset
+    from sim_env.render.renderer import Renderer, add_lights
+    from sim_env.render.viewpoints import paper9
 
     human = balanced24()[0]
     signal = next(iter(signals_for("confusion").values()))

@@ -20,9 +20,9 @@ def main() -> None:
     from animations.fani import read_fani
     from humans.assets import AssetRoots
     from humans.suites import paper24
-    from sim_env.clip import render_clip
-    from sim_env.renderer import Renderer
-    from sim_env.viewpoints import paper9
+    from sim_env.render.clip import render_clip
+    from sim_env.render.renderer import Renderer
+    from sim_env.render.viewpoints import paper9
 
     shared = Path(os.environ.get("HRISIM_SHARED", "../shared"))
     roots = AssetRoots.configured(os.environ.get("HRISIM_ASSET_PATH") or

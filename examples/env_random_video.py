@@ -9,7 +9,7 @@ import numpy as np
 
 import sim_env  # noqa: F401
 from sim_env.envs.policies import RandomHelp
-from sim_env.media import label, write_mp4
+from sim_env.render.media import label, write_mp4
 
 
 def main(path: str = "out/env_random.mp4") -> None:

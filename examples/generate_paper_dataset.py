@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from sim_env.generate import GenerateConfig, generate_dataset
+from sim_env.dataset import GenerateConfig, generate_dataset
 
 
 def main() -> None:

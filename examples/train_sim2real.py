@@ -62,7 +62,7 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
 
-    from sim_env.generate import GenerateConfig, generate_dataset
+    from sim_env.dataset import GenerateConfig, generate_dataset
     from training.config import DataConfig, EvalConfig, ExperimentConfig, ModelConfig, StrategyConfig, TrainConfig, validate
     from training.evaluate_run import evaluate_run
     from training.experiment import holdout_split, load_synthetic_records, run_experiment

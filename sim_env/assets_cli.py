@@ -48,7 +48,7 @@ def _cmd_assets_install(args) -> int:
 
 
 def _save_sheet(sheet, out) -> int:
-    from sim_env.media import write_png
+    from sim_env.render.media import write_png
 
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -58,7 +58,7 @@ def _save_sheet(sheet, out) -> int:
 
 def _cmd_humans_sheet(args) -> int:
     from humans.suites import load_suite
-    from sim_env.sheets import suite_sheet
+    from sim_env.render.sheets import suite_sheet
 
     sheet = suite_sheet(load_suite(args.suite), size=args.size, appearance=args.appearance,
                         asset_roots=_roots(args))
@@ -69,7 +69,7 @@ def _cmd_animations_compare(args) -> int:
     from animations.fani import read_fani
     from animations.library import paper_signals
     from humans.suites import load_suite
-    from sim_env.sheets import rig_comparison
+    from sim_env.render.sheets import rig_comparison
 
     humans = {h.id: h for h in load_suite(args.suite)}
     if args.human not in humans:

@@ -10,7 +10,7 @@ from pathlib import Path
 # top-level subparsers object and ``groups`` maps "humans"/"animations" to their subparsers.
 # They must import nothing heavy at module level, so ``hrisim --help`` stays instant.
 COMMAND_MODULES = (
-    "sim_env.dataset_cli",
+    "sim_env.dataset.cli",
     "sim_env.assets_cli",
     "sim_env.envs.cli",
     "perception.cli",
@@ -52,10 +52,10 @@ def _cmd_render(args) -> int:
     from animations.formats import load_timeline
     from animations.library import builtin_signals
     from humans.suites import load_suite
-    from sim_env.clip import render_clip
-    from sim_env.lighting import parse_lighting
-    from sim_env.media import grid_video_frames, write_mp4
-    from sim_env.viewpoints import parse_viewpoints
+    from sim_env.render.clip import render_clip
+    from sim_env.render.lighting import parse_lighting
+    from sim_env.render.media import grid_video_frames, write_mp4
+    from sim_env.render.viewpoints import parse_viewpoints
 
     humans = {h.id: h for h in load_suite(args.suite)}
     if args.human not in humans:

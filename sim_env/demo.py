@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sim_env.media import grid_video_frames, label, tile, write_mp4, write_png
-from sim_env.viewpoints import paper9
+from sim_env.render.media import grid_video_frames, label, tile, write_mp4, write_png
+from sim_env.render.viewpoints import paper9
 
 DEMO_HUMAN = "bal_f_black_1"
 DEMO_SIGNAL_EMOTION = "confusion"
@@ -19,7 +19,7 @@ def run_demo(out_dir: str | Path, size: int = 160, n_frames: int = 25, human_id:
     """Render the demo clip; returns the folder holding ``demo.mp4`` and ``contact_sheet.png``."""
     from animations.library import get_signal, signals_for
     from humans.suites import balanced24
-    from sim_env.clip import render_clip
+    from sim_env.render.clip import render_clip
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from sim_env.camera import RobotCamera, look_at
-from sim_env.viewpoints import grid, paper9, parse_viewpoints, random_viewpoints
+from sim_env.render.camera import RobotCamera, look_at
+from sim_env.render.viewpoints import grid, paper9, parse_viewpoints, random_viewpoints
 
 FACE = np.array([0.0, -0.1, 1.6])
 

@@ -98,7 +98,7 @@ def test_oracle_beats_the_baselines(tmp_path):
 
 def test_episode_plan_covers_groups_and_views():
     from humans.suites import load_suite
-    from sim_env.viewpoints import paper9
+    from sim_env.render.viewpoints import paper9
 
     plan = episode_plan(load_suite("balanced24"), paper9(), 36, seed=0)
     groups = [h.group for _, h, _ in plan]
@@ -171,7 +171,7 @@ def test_a_custom_person_from_options():
 def test_benchmark_refuses_an_unreachable_viewpoint_before_running():
     """A viewpoint the mast cannot reach for someone is an error naming them, before any episode."""
     from sim_env.envs.bench import check_reachable, episode_plan
-    from sim_env.viewpoints import Viewpoint
+    from sim_env.render.viewpoints import Viewpoint
 
     env = gym.make("hrisim/ConfusionAssist-v0", obs_type="state")
     try:

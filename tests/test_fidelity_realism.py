@@ -49,9 +49,9 @@ def test_mtcnn_finds_the_paper_people_in_95_percent_of_frames(paper_people, pape
     import torch
 
     from animations.fani import read_fani
-    from sim_env.clip import render_clip
-    from sim_env.renderer import Renderer
-    from sim_env.viewpoints import paper9
+    from sim_env.render.clip import render_clip
+    from sim_env.render.renderer import Renderer
+    from sim_env.render.viewpoints import paper9
 
     torch.manual_seed(0)
     files = sorted(paper_animations_dir.glob("*.fani"))

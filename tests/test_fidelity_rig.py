@@ -12,7 +12,7 @@ from animations.fani import FaniClipWarning, read_fani
 from image_probes import crop, dark_centroid, hold
 from animations.rigs.facshuman import FacsHumanPack, FacsHumanRig, install_pack
 from humans.topology import EYE_VERTICES, HM08_UNITS_TO_M
-from sim_env.viewpoints import Viewpoint
+from sim_env.render.viewpoints import Viewpoint
 
 FRONT = (Viewpoint(0, 0, 0.45),)
 
@@ -112,7 +112,7 @@ def person(paper_people):
 
 @pytest.fixture(scope="module")
 def render(person, asset_roots, facshuman_pack):
-    from sim_env.clip import render_clip
+    from sim_env.render.clip import render_clip
 
     def _render(timeline):
         # one renderer per clip: pyrender's EGL teardown of one context breaks any other still open
@@ -149,7 +149,7 @@ def test_a_missing_skin_texture_warns_once_and_draws_the_builtin_skin(tmp_path):
     from humans.assets import AssetRoots
     from humans.materials import MissingTextureWarning
     from humans.suites import balanced24
-    from sim_env.clip import render_clip
+    from sim_env.render.clip import render_clip
 
     (tmp_path / "skins" / "lost").mkdir(parents=True)
     (tmp_path / "skins" / "lost" / "lost.mhmat").write_text("name lost\ndiffuseTexture ../textures/lost.png\n")

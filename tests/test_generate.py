@@ -15,8 +15,8 @@ import pytest
 
 from animations.library import get_signal
 from sim_env.dataset import MANIFEST_COLUMNS, DatasetError, audit_dataset, file_sha256, merge_shards, read_manifest
-from sim_env.generate import GenerateConfig, generate_dataset, make_plan, subject_split
-from sim_env.media import read_video
+from sim_env.dataset import GenerateConfig, generate_dataset, make_plan, subject_split
+from sim_env.render.media import read_video
 
 
 SIGNALS = ("confusion_open_mouth", "disgust_five_changes")
@@ -198,10 +198,10 @@ def test_bad_inputs_name_what_is_wrong(tmp_path, anim_dir):
 def test_disk_full_is_a_clear_error_that_keeps_finished_clips(tmp_path, anim_dir, monkeypatch):
     import errno
 
-    import sim_env.media
-    from sim_env.generate import GenerationError
+    import sim_env.render.media
+    from sim_env.dataset import GenerationError
 
-    real_write = sim_env.media.write_mp4
+    real_write = sim_env.render.media.write_mp4
     calls = {"n": 0}
 
     def filling_disk(path, frames, **kw):
@@ -210,12 +210,12 @@ def test_disk_full_is_a_clear_error_that_keeps_finished_clips(tmp_path, anim_dir
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
         return real_write(path, frames, **kw)
 
-    monkeypatch.setattr(sim_env.media, "write_mp4", filling_disk)
+    monkeypatch.setattr(sim_env.render.media, "write_mp4", filling_disk)
     out = tmp_path / "full"
     with pytest.raises(GenerationError, match="disk full.*2 finished clips.*resume"):
         generate_dataset(tiny(out, anim_dir), progress=False, log=lambda s: None)
     assert len(read_manifest(out)) == 2
-    monkeypatch.setattr(sim_env.media, "write_mp4", real_write)
+    monkeypatch.setattr(sim_env.render.media, "write_mp4", real_write)
     result = generate_dataset(tiny(out, anim_dir), progress=False, log=lambda s: None)
     assert result.skipped_clips == 2 and len(read_manifest(out)) == 8
 

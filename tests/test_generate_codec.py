@@ -11,9 +11,9 @@ import pytest
 
 from animations.library import get_signal
 from humans.suites import balanced24
-from sim_env.clip import render_clip
-from sim_env.media import read_video, write_mp4
-from sim_env.viewpoints import Viewpoint
+from sim_env.render.clip import render_clip
+from sim_env.render.media import read_video, write_mp4
+from sim_env.render.viewpoints import Viewpoint
 
 
 def _iou(a, b) -> float:

@@ -9,9 +9,9 @@ import pytest
 
 from animations.library import signals_for
 from humans.suites import balanced24
-from sim_env.clip import render_clip
-from sim_env.renderer import Renderer
-from sim_env.viewpoints import paper9
+from sim_env.render.clip import render_clip
+from sim_env.render.renderer import Renderer
+from sim_env.render.viewpoints import paper9
 
 
 def iou(a, b):

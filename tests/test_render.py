@@ -4,8 +4,8 @@ import pytest
 
 from image_probes import crop, dark_centroid, hold
 from humans.suites import balanced24
-from sim_env.clip import render_clip
-from sim_env.viewpoints import Viewpoint, paper9
+from sim_env.render.clip import render_clip
+from sim_env.render.viewpoints import Viewpoint, paper9
 
 FRONT = (Viewpoint(0, 0, 0.45),)
 
@@ -77,9 +77,9 @@ def test_au43_closes_the_lids(person, neutral):
 def test_antialias_modes_agree():
     """Supersampling (the default) and pyrender's MSAA give the same picture; no AA differs at edges."""
     from humans.suites import balanced24
-    from sim_env.clip import render_clip
-    from sim_env.renderer import Renderer
-    from sim_env.viewpoints import Viewpoint
+    from sim_env.render.clip import render_clip
+    from sim_env.render.renderer import Renderer
+    from sim_env.render.viewpoints import Viewpoint
 
     person = balanced24()[0]
     images = {}
@@ -100,7 +100,7 @@ def test_antialias_modes_agree():
 
 def test_face_exposure_evens_out_skin_tones():
     """Face-priority exposure brings very light and very dark faces to similar brightness, stably."""
-    from sim_env.clip import face_exposure
+    from sim_env.render.clip import face_exposure
 
     people = [h for h in balanced24() if h.effective_skin_tone in (1, 10)]
     assert {h.effective_skin_tone for h in people} == {1, 10}

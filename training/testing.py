@@ -32,7 +32,7 @@ def write_fake_synthetic(directory: str | Path, n_humans: int = 4, animations_pe
                          viewpoints=((0.0, 0.0), (20.0, 15.0)), n_frames: int = 8, size: int = 32,
                          groups=("african", "asian", "caucasian", "hispanic"), seed: int = 0) -> Path:
     """A manifest folder as ``hrisim generate`` writes it (clips, manifest.csv/.json), no label files."""
-    from sim_env.media import write_mp4
+    from sim_env.render.media import write_mp4
 
     directory = Path(directory)
     (directory / "clips").mkdir(parents=True, exist_ok=True)
@@ -67,7 +67,7 @@ def write_fake_real(root: str | Path, n_subjects: int = 6, clips_per_label: int 
                     seed: int = 1) -> Path:
     """ROOT/<label>/<clip>.mp4 with a metadata.csv (clip, label, group, subject); every subject
     shows every label ``clips_per_label`` times."""
-    from sim_env.media import write_mp4
+    from sim_env.render.media import write_mp4
 
     root = Path(root)
     rng = np.random.default_rng(seed)

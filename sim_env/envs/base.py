@@ -14,7 +14,7 @@ import numpy as np
 from gymnasium import spaces
 
 from sim_env.envs.world import STATE_HIGH, STATE_LOW, Layout, World
-from sim_env.viewpoints import Viewpoint, paper9, parse_viewpoints
+from sim_env.render.viewpoints import Viewpoint, paper9, parse_viewpoints
 
 OBS_TYPES = ("rgb", "rgb_state", "state")
 RENDER_CAMERAS = ("robot", "overview")

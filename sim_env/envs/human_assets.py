@@ -145,8 +145,8 @@ def face_centre(spec) -> np.ndarray:
 def face_box(spec, signal_id: str | None, frame: int, camera_pose: np.ndarray, width: int, height: int,
              yfov_deg: float) -> np.ndarray:
     """(x0, y0, x1, y1) pixels of the face as a detector boxes it, in the robot camera's image."""
-    from sim_env.camera import RobotCamera
-    from sim_env.clip import face_box_vertices
+    from sim_env.render.camera import RobotCamera
+    from sim_env.render.clip import face_box_vertices
 
     frames, _ = face_frames(spec, signal_id)
     index = 0 if signal_id is None or frame < 0 else frame + 1

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim_env.camera import RobotCamera, look_at
+from sim_env.render.camera import RobotCamera, look_at
 from sim_env.envs import human_assets
-from sim_env.lighting import Lighting, lighting_preset
+from sim_env.render.lighting import Lighting, lighting_preset
 
 _BOX, _CYLINDER, _SPHERE, _CAPSULE = 3, 4, 2, 7  # pybullet GEOM_* codes
 
@@ -71,7 +71,7 @@ class SceneView:
             return
         import pyrender
 
-        from sim_env.renderer import Renderer, add_lights
+        from sim_env.render.renderer import Renderer, add_lights
 
         self.renderer = Renderer(self.width, self.height)
         self.scene = pyrender.Scene()
@@ -101,8 +101,8 @@ class SceneView:
         if self._human is not None and self._human == spec:
             return
         from humans.appearance import appearance_for
-        from sim_env.human_actor import HumanActor
-        from sim_env.renderer import DynamicMesh
+        from sim_env.render.actor import HumanActor
+        from sim_env.render.renderer import DynamicMesh
 
         for entry in self._actors.values():
             _set_visible(entry, False)

@@ -13,7 +13,7 @@ from importlib import resources
 
 import numpy as np
 
-from sim_env.viewpoints import Viewpoint
+from sim_env.render.viewpoints import Viewpoint
 
 ROBOT_JOINTS = ("base_x", "base_y", "base_yaw", "lift", "head_pan", "head_tilt")
 # Robot state reported to policies: base x, y, yaw (rad), lift (m), head pan, tilt (rad).
@@ -122,7 +122,7 @@ class World:
         Solved in closed form (pan = 0, the base turns to the face, the head tilts by the vertical
         angle). Raises ValueError when the pose is out of the lift's range or collides.
         """
-        from sim_env.camera import RobotCamera
+        from sim_env.render.camera import RobotCamera
 
         target = RobotCamera.around_face(face_centre, viewpoint.horizontal_deg, viewpoint.vertical_deg,
                                          viewpoint.distance, face_forward=face_forward)

@@ -122,7 +122,7 @@ def sample_clips(df, n: int = 24):
 
 def contact_sheet(root: Path, df, path: Path, n: int = 24) -> Path:
     """First, middle and last frame of up to ``n`` sample clips, two clips per row."""
-    from sim_env.media import label, read_video, tile, write_png
+    from sim_env.render.media import label, read_video, tile, write_png
 
     cells = []
     for row in sample_clips(df, n):
@@ -155,7 +155,7 @@ def write_card(root: Path, rows, meta: dict) -> Path:
         f"{df['animation_id'].nunique()} AU animations × {df.groupby(['h_deg', 'v_deg']).ngroups} viewpoints, "
         f"{config['frames']} frames at {config['fps']:g} fps, {config['size']}×{config['size']} px.",
         "",
-        f"- Command: `{meta.get('command') or 'sim_env.generate.generate_dataset(...)'}`",
+        f"- Command: `{meta.get('command') or 'sim_env.dataset.generate_dataset(...)'}`",
         f"- Seed {config['seed']}; rig `{config['rig']}`; lighting `{config['lighting']}`; background `{config['background']}`; "
         f"exposure `{config.get('exposure', 'fixed')}`; "
         f"field of view {config['yfov_deg']:g}°.",

@@ -17,7 +17,7 @@ def _shard(text: str) -> tuple[int, int]:
 
 
 def _cmd_generate(args) -> int:
-    from sim_env.generate import GenerateConfig, generate_dataset
+    from sim_env.dataset import GenerateConfig, generate_dataset
 
     # Every option defaults to None, so ``given`` is what the user typed; it overrides a preset.
     given = {k: v for k, v in vars(args).items()
@@ -33,14 +33,14 @@ def _cmd_generate(args) -> int:
 
 
 def _cmd_audit(args) -> int:
-    from sim_env.dataset import audit_dataset
+    from sim_env.dataset.audit import audit_dataset
 
     problems = audit_dataset(args.directory, verify_checksums=not args.no_checksums)
     return 1 if problems else 0
 
 
 def _cmd_merge(args) -> int:
-    from sim_env.dataset import merge_shards
+    from sim_env.dataset.merge import merge_shards
 
     print(merge_shards(args.out, args.shards or [args.out]).parent.resolve())
     return 0

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim_env.media import label, tile
-from sim_env.viewpoints import Viewpoint
+from sim_env.render.media import label, tile
+from sim_env.render.viewpoints import Viewpoint
 
 
 def appearance_for_spec(spec, requested: str = "auto") -> str:
@@ -20,8 +20,8 @@ def appearance_for_spec(spec, requested: str = "auto") -> str:
 def suite_sheet(humans, size: int = 160, appearance: str = "auto", asset_roots=None,
                 columns: int = 6) -> np.ndarray:
     """(H, W, 3) one neutral frontal portrait per person, labelled with id and group."""
-    from sim_env.clip import render_clip
-    from sim_env.renderer import Renderer
+    from sim_env.render.clip import render_clip
+    from sim_env.render.renderer import Renderer
 
     portraits = []
     with Renderer(size, size) as renderer:
@@ -41,8 +41,8 @@ def apex_frame(timeline, n_frames: int = 25) -> int:
 def rig_comparison(spec, signals: dict, size: int = 160, appearance: str = "auto", asset_roots=None,
                    rigs=("arkit", "facshuman"), pairs_per_row: int = 7, n_frames: int = 25) -> np.ndarray:
     """(H, W, 3) each signal at its apex, one image per rig side by side, labelled."""
-    from sim_env.clip import render_clip
-    from sim_env.renderer import Renderer
+    from sim_env.render.clip import render_clip
+    from sim_env.render.renderer import Renderer
 
     look = appearance_for_spec(spec, appearance)
     cells = []

@@ -22,7 +22,7 @@ from humans.materials import Material
 from humans.mesh import HumanBody, HumanFrames, normal_operator, rotation_ypr, smooth_normals
 from humans.proxies import Proxy
 from humans.topology import EYE_VERTICES, PartTopology, part_topologies, textured_part
-from sim_env.renderer import DynamicMesh, Renderer, TexturedDynamicMesh
+from sim_env.render.renderer import DynamicMesh, Renderer, TexturedDynamicMesh
 
 # Parts drawn from hm08 geometry; the eyes are our own spheres (see ``humans.appearance``).
 # hm08's eyelash helper is a flat placeholder strip that renders as a dark band, so lashes are left

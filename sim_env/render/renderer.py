@@ -14,8 +14,8 @@ import types
 
 import numpy as np
 
-from sim_env.camera import RobotCamera
-from sim_env.lighting import Lighting
+from sim_env.render.camera import RobotCamera
+from sim_env.render.lighting import Lighting
 
 BACKENDS = ("egl", "osmesa")
 _SYSTEM_PACKAGES = {
@@ -296,7 +296,7 @@ def add_lights(scene, lighting: Lighting, face_centre, face_forward=(0.0, -1.0, 
     """Add the lighting's directional lights (and ambient) to a pyrender scene."""
     import pyrender
 
-    from sim_env.camera import look_at
+    from sim_env.render.camera import look_at
 
     scene.ambient_light = np.full(3, lighting.ambient)
     nodes = []

@@ -1,0 +1,223 @@
+"""The plan of a synthetic dataset: which humans play which animations from which viewpoints.
+
+A plan is a pure function of a ``GenerateConfig``: the same settings and seed give the same groups,
+clip ids, viewpoints and lighting, whatever machine or worker count renders them. The unit of
+work is a *group*: one human playing one animation, seen from all of its viewpoints.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+
+from hrisim.seeds import derived_seed
+from sim_env.dataset.store import DatasetError, subject_split
+from sim_env.render.viewpoints import Viewpoint
+
+PRESETS = {
+    # The paper's dataset: 24 humans × 21 social signals × 9 viewpoints × 25 frames = 113,400 frames.
+    "paper": dict(humans="balanced24", animations="paper", viewpoints="paper9", frames=25, size=160),
+}
+# The paper's synthetic validation split: 5 of 24 humans (19 / 5).
+PAPER_VAL_FRACTION = 5 / 24
+
+
+@dataclasses.dataclass(frozen=True)
+class GenerateConfig:
+    """Everything that decides a dataset's content (``workers``/``limit``/``shard`` do not)."""
+
+    out: str
+    humans: str = "balanced24"
+    animations: str = "builtin"
+    viewpoints: str = "paper9"
+    frames: int = 25
+    size: int = 160
+    fps: float = 25.0
+    yfov_deg: float = 25.0
+    lighting: str = "studio"
+    background: str = "grey"
+    rig: str = "arkit"
+    appearance: str = "builtin"  # or "assets": MakeHuman skins and proxies (the faithful path)
+    asset_path: str | None = None  # asset roots (os.pathsep-separated); None = the configured ones
+    exposure: str = "fixed"  # or "face": face-priority auto-exposure, locked per clip
+    seed: int = 0
+    crops: bool = False
+    png: bool = False
+    val_humans: float = PAPER_VAL_FRACTION
+    workers: int = 1
+    limit: int | None = None
+    shard: tuple[int, int] = (0, 1)
+
+    def __post_init__(self) -> None:
+        if self.frames < 1:
+            raise ValueError(f"frames must be at least 1, got {self.frames}")
+        if self.size < 16 or self.size % 2:
+            raise ValueError(f"size must be an even number of pixels >= 16, got {self.size}")
+        if self.workers < 1:
+            raise ValueError(f"workers must be at least 1, got {self.workers}")
+        if self.limit is not None and self.limit < 1:
+            raise ValueError(f"limit must be at least 1, got {self.limit}")
+        object.__setattr__(self, "val_humans", float(self.val_humans))  # 1 and 1.0 are one setting
+        object.__setattr__(self, "shard", tuple(self.shard))
+        index, count = self.shard
+        if not (count >= 1 and 0 <= index < count):
+            raise ValueError(f"shard must be i/N with 0 <= i < N, got {index}/{count}")
+
+    @classmethod
+    def preset(cls, name: str, out: str, **overrides) -> "GenerateConfig":
+        try:
+            base = PRESETS[name]
+        except KeyError:
+            raise ValueError(f"unknown preset {name!r}: choose one of {sorted(PRESETS)}") from None
+        return cls(out=out, **{**base, **overrides})
+
+    def content_fields(self) -> dict:
+        """The fields that decide what the dataset contains (a resumed run must match them)."""
+        skip = {"out", "workers", "limit", "shard"}
+        return {k: v for k, v in dataclasses.asdict(self).items() if k not in skip}
+
+
+@dataclasses.dataclass(frozen=True)
+class ClipPlan:
+    clip_id: str
+    view_index: int
+    viewpoint: Viewpoint
+
+
+@dataclasses.dataclass(frozen=True)
+class GroupPlan:
+    """One human playing one animation from several viewpoints: rendered together."""
+
+    index: int
+    human: object  # HumanSpec
+    animation: object  # AUTimeline
+    clips: tuple[ClipPlan, ...]
+    lighting: object  # Lighting
+    split: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    config: GenerateConfig
+    groups: tuple[GroupPlan, ...]
+    plan_hash: str
+
+    @property
+    def n_clips(self) -> int:
+        return sum(len(g.clips) for g in self.groups)
+
+
+def load_animations(source: str) -> list:
+    """``builtin`` (21 signals + neutral) | ``paper`` (the 21) | a folder of .fani/.yaml/.json | a file."""
+    from animations.formats import SUFFIXES, load_timeline
+    from animations.library import builtin_signals, paper_signals
+
+    if source == "builtin":
+        return list(builtin_signals().values())
+    if source == "paper":
+        return list(paper_signals().values())
+    path = Path(source)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() in SUFFIXES)
+        if not files:
+            raise DatasetError(f"{path}: no animation files ({', '.join(SUFFIXES)}) in this folder")
+        timelines = [load_timeline(p) for p in files]
+    elif path.exists():
+        timelines = [load_timeline(path)]
+    else:
+        raise DatasetError(f"animations {source!r}: expected 'builtin', 'paper', a folder of "
+                           f"animation files or one file ({', '.join(SUFFIXES)})")
+    ids = [t.id for t in timelines]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise DatasetError(f"{path}: animation ids must be unique, repeated: {dupes}")
+    return timelines
+
+
+def _viewpoints_for(config: GenerateConfig, group_seed: int) -> tuple[Viewpoint, ...]:
+    from sim_env.render.viewpoints import parse_viewpoints
+
+    # random:N draws a fresh set per group; fixed sets are the same for every group.
+    return tuple(parse_viewpoints(config.viewpoints, group_seed))
+
+
+def clip_id_for(human_id: str, animation_id: str, view_index: int, vp: Viewpoint) -> str:
+    return f"{human_id}__{animation_id}__{view_index:02d}_h{vp.horizontal_deg:+.0f}v{vp.vertical_deg:+.0f}"
+
+
+def make_plan(config: GenerateConfig) -> Plan:
+    """Resolve humans, animations, viewpoints and lighting into the ordered list of groups."""
+    from humans.suites import load_suite
+    from sim_env.render.lighting import parse_lighting
+
+    humans = load_suite(config.humans)
+    if not humans:
+        raise DatasetError(f"humans {config.humans!r}: the suite is empty")
+    ids = [h.id for h in humans]
+    if len(set(ids)) != len(ids):
+        raise DatasetError(f"humans {config.humans!r}: human ids must be unique")
+    animations = load_animations(config.animations)
+    split = subject_split(ids, [h.group for h in humans], config.val_humans, config.seed)
+    groups = []
+    for human in humans:
+        for anim in animations:
+            gseed = derived_seed(config.seed, human.id, anim.id)
+            views = _viewpoints_for(config, gseed)
+            clips = tuple(ClipPlan(clip_id_for(human.id, anim.id, i, vp), i, vp) for i, vp in enumerate(views))
+            lighting = parse_lighting(config.lighting, gseed)
+            groups.append(GroupPlan(len(groups), human, anim, clips, lighting, split[human.id]))
+    digest = hashlib.sha256(json.dumps({
+        "config": config.content_fields(),
+        "humans": [h.to_dict() for h in humans],
+        "animations": [dataclasses.asdict(a) for a in animations],
+    }, sort_keys=True, default=str).encode()).hexdigest()
+    return Plan(config, tuple(groups), digest[:16])
+
+
+def select_groups(plan: Plan) -> list[GroupPlan]:
+    """The groups this run renders: ``--limit`` first N clips of the plan, then ``--shard i/N``."""
+    config = plan.config
+    chosen, count = [], 0
+    for group in plan.groups:
+        if config.limit is not None and count >= config.limit:
+            break
+        clips = group.clips
+        if config.limit is not None:
+            clips = clips[: config.limit - count]
+        count += len(clips)
+        chosen.append(dataclasses.replace(group, clips=clips))
+    index, n_shards = config.shard
+    return [g for g in chosen if g.index % n_shards == index]
+
+
+def parse_background(text: str):
+    """``grey`` | ``#rrggbb`` | ``r,g,b`` (0..1) | an image file."""
+    from sim_env.render.renderer import Background
+
+    if text == "grey":
+        return Background()
+    if text.startswith("#") and len(text) == 7:
+        try:
+            return Background(tuple(int(text[i : i + 2], 16) / 255 for i in (1, 3, 5)))
+        except ValueError:
+            pass
+    parts = text.split(",")
+    if len(parts) == 3:
+        try:
+            colour = tuple(float(p) for p in parts)
+            if all(0 <= c <= 1 for c in colour):
+                return Background(colour)
+        except ValueError:
+            pass
+    path = Path(text)
+    if path.is_file():
+        from PIL import Image, UnidentifiedImageError
+
+        try:
+            return Background(image=np.asarray(Image.open(path).convert("RGB")))
+        except (UnidentifiedImageError, OSError) as exc:
+            raise DatasetError(f"background {path}: not a readable image ({exc})") from exc
+    raise DatasetError(f"background {text!r}: expected 'grey', '#rrggbb', 'r,g,b' in 0..1 or an image file")

@@ -1,0 +1,147 @@
+"""Synthetic dataset generation: humans × animations × viewpoints → clips, labels and a manifest.
+
+The unit of work is a *group*: one human playing one animation, seen from all of its viewpoints.
+Mesh deformation is shared by the views of a group, so a group renders much faster than its clips
+one by one. Groups run in worker processes, each with its own GL context (EGL contexts cannot be
+pickled or shared).
+
+Safety: every file is written under a temporary name and renamed; a group's clips enter the
+journal (``.hrisim/journal*.jsonl``, appended and fsynced) only once all their files are in
+place, and the manifest is written from the journal. Killing a run loses at most the groups in
+flight; running the same command again skips what the journal lists and whose files are intact.
+"""
+from __future__ import annotations
+
+import dataclasses
+import errno
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+from hrisim import hrisim_version
+from hrisim.io import atomic_write_text
+from sim_env.dataset.journal import files_intact, journal_path, read_journal
+from sim_env.dataset.plan import ClipPlan, GenerateConfig, GroupPlan, Plan, make_plan, parse_background, select_groups
+from sim_env.dataset.store import JOURNAL_DIR, MANIFEST_COLUMNS, DatasetError, write_dataset_files
+from sim_env.dataset.workers import run_groups
+
+
+class GenerationError(RuntimeError):
+    """A run could not go on; finished clips are kept and the same command resumes."""
+
+
+def manifest_row(config: GenerateConfig, group: GroupPlan, clip: ClipPlan, files: dict, renderer: str,
+                 version: str) -> dict:
+    h, a, vp = group.human, group.animation, clip.viewpoint
+    row = {
+        **files,
+        "human_id": h.id, "group": h.group, "gender": h.sex, "age_years": round(float(h.age_years), 2),
+        "african": round(float(h.african), 4), "asian": round(float(h.asian), 4),
+        "caucasian": round(float(h.caucasian), 4), "skin_tone": int(h.effective_skin_tone),
+        "animation_id": a.id, "emotion": a.emotion, "aus": ";".join(a.keys),
+        "h_deg": float(vp.horizontal_deg), "v_deg": float(vp.vertical_deg), "distance_m": float(vp.distance),
+        "yfov_deg": float(config.yfov_deg), "lighting": group.lighting.name, "background": config.background,
+        "n_frames": config.frames, "fps": float(config.fps), "width": config.size, "height": config.size,
+        "renderer": renderer, "rig": config.rig, "appearance": config.appearance, "exposure": config.exposure,
+        "hrisim_version": version, "seed": config.seed,
+        "split": group.split, "group_index": group.index,
+    }
+    missing = [c for c in MANIFEST_COLUMNS if c not in row]
+    assert not missing, f"manifest row lacks {missing}"
+    return {c: row[c] for c in MANIFEST_COLUMNS}
+
+
+# ----------------------------------------------------------------------------------------------
+# The run
+
+@dataclasses.dataclass
+class RunResult:
+    out: Path
+    rendered_clips: int
+    skipped_clips: int
+    total_clips: int  # clips this run (limit/shard) is responsible for
+    seconds: float
+    manifest: Path | None
+
+
+def _check_or_write_meta(root: Path, plan: Plan, command: str | None) -> None:
+    """Refuse to mix two different datasets in one folder; record the plan of a new one."""
+    meta_path = root / JOURNAL_DIR / "plan.json"
+    if meta_path.exists():
+        try:
+            meta = json.loads(meta_path.read_text())
+        except json.JSONDecodeError as exc:
+            raise DatasetError(f"{meta_path}: unreadable ({exc}); delete {root / JOURNAL_DIR} to start over") from exc
+        if meta.get("plan_hash") != plan.plan_hash:
+            old = meta.get("config", {})
+            diff = sorted(k for k, v in plan.config.content_fields().items() if json.dumps(old.get(k), default=str) != json.dumps(v, default=str))
+            what = f"settings differ: {', '.join(diff)}" if diff else "the humans or animations differ"
+            raise DatasetError(f"{root} holds a dataset generated with other settings ({what}); "
+                               "choose a new --out folder, or the same settings to resume")
+        return
+    atomic_write_text(meta_path, json.dumps({
+        "plan_hash": plan.plan_hash, "config": plan.config.content_fields(), "command": command,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }, indent=2, default=str))
+
+
+def generate_dataset(config: GenerateConfig, progress: bool = True, command: str | None = None,
+                     log: Callable[[str], None] = print) -> RunResult:
+    """Generate (or resume) a dataset; see the module docstring. Returns what this run did."""
+    start = time.perf_counter()
+    root = Path(config.out)
+    plan = make_plan(config)
+    groups = select_groups(plan)
+    background = parse_background(config.background)
+    root.mkdir(parents=True, exist_ok=True)
+    for sub in ("clips", "labels") + (("crops",) if config.crops else ()):
+        (root / sub).mkdir(exist_ok=True)
+    _check_or_write_meta(root, plan, command)
+    journal = journal_path(root, config.shard)
+    done = {r["clip_id"]: r for r in read_journal(journal) if files_intact(root, r)}
+    todo = [g for g in groups if not all(c.clip_id in done for c in g.clips)]
+    total = sum(len(g.clips) for g in groups)
+    skipped = total - sum(len(g.clips) for g in todo)
+    if skipped:
+        log(f"resuming: {skipped} of {total} clips already finished in {root}")
+    version = hrisim_version()
+    rendered = 0
+    bar = _progress(total, skipped, progress)
+    try:
+        with open(journal, "a", encoding="utf-8") as jf:
+            for index, rows, renderer in run_groups(str(root), config, todo, background):
+                group = plan.groups[index]
+                by_id = {c.clip_id: c for c in group.clips}
+                lines = [json.dumps(manifest_row(config, group, by_id[r["clip_id"]], _file_fields(r), renderer, version))
+                         for r in rows]
+                jf.write("\n".join(lines) + "\n")
+                jf.flush()
+                os.fsync(jf.fileno())
+                rendered += len(rows)
+                bar.update(len(rows))
+                elapsed = time.perf_counter() - start
+                bar.set_postfix_str(f"{60 * rendered / max(elapsed, 1e-9):.1f} clips/min", refresh=False)
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise GenerationError(f"disk full while writing into {root}: the {skipped + rendered} finished clips "
+                                  "are kept; free some space and run the same command to resume") from exc
+        raise
+    finally:
+        bar.close()
+        manifest = write_dataset_files(root, plan, config, command, log=log)
+    return RunResult(root, rendered, skipped, total, time.perf_counter() - start, manifest)
+
+
+def _file_fields(row: dict) -> dict:
+    return {k: row[k] for k in ("clip_id", "file", "sha256", "labels_file", "labels_sha256", "crop_file",
+                                "crop_sha256", "view_index")}
+
+
+def _progress(total: int, initial: int, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=initial, unit="clip", desc="generate", disable=not enabled,
+                dynamic_ncols=True, file=sys.stderr)
