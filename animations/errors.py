@@ -9,3 +9,7 @@ from __future__ import annotations
 
 class AnimationError(ValueError):
     """Bad animation input: an unknown AU key, a malformed timeline or file, an unknown name."""
+
+
+class UnknownFieldWarning(UserWarning):
+    """A file had fields hrisim does not know; they were ignored (the warning names them)."""

@@ -28,8 +28,8 @@ from pathlib import Path
 import numpy as np
 
 from .catalogue import resolve_key
-from .errors import AnimationError
-from .files import read_text, write_text_atomic
+from .errors import AnimationError, UnknownFieldWarning
+from .files import load_json, read_text, write_text_atomic
 from .timeline import CONTROL_FIELDS, INTENSITY_FIELDS, TIME_FIELDS, AUEvent, AUTimeline, evaluate_control_points
 
 EMOTION_SUFFIXES = {"angr": "anger", "conf": "confusion", "disg": "disgust"}
@@ -54,13 +54,11 @@ def emotion_from_name(stem: str) -> str:
 def read_fani(path: str | Path) -> AUTimeline:
     """Import a FACSHuman ``.fani`` file (see the module docstring for what is accepted)."""
     path = Path(path)
-    try:
-        data = json.loads(read_text(path))
-    except json.JSONDecodeError as err:
-        raise AnimationError(f"{path}:{err.lineno}:{err.colno}: invalid .fani JSON: {err.msg}") from None
+    data = load_json(read_text(path, what=".fani file"), path)
     if not isinstance(data, dict):
         raise AnimationError(f"{path}: expected a JSON object of AU key -> events, got {type(data).__name__}")
     clipped: list[str] = []
+    unknown: list[str] = []
     events = []
     for key, by_id in data.items():
         try:
@@ -69,7 +67,10 @@ def read_fani(path: str | Path) -> AUTimeline:
             raise AnimationError(f"{path}: {err}") from None
         if not isinstance(by_id, dict):
             raise AnimationError(f"{path}: AU key {key!r}: expected an object of event id -> control points")
-        events.append((key, tuple(_read_event(path, key, eid, raw, clipped) for eid, raw in by_id.items())))
+        events.append((key, tuple(_read_event(path, key, eid, raw, clipped, unknown) for eid, raw in by_id.items())))
+    if unknown:
+        warnings.warn(f"{path}: ignored {len(unknown)} unknown field(s): " + "; ".join(unknown[:10]),
+                      UnknownFieldWarning, stacklevel=2)
     if clipped:
         warnings.warn(
             f"{path}: clipped {len(clipped)} value(s) outside [0, 1]: " + "; ".join(clipped),
@@ -79,10 +80,12 @@ def read_fani(path: str | Path) -> AUTimeline:
     return AUTimeline(id=path.stem, emotion=emotion_from_name(path.stem), events=tuple(events), source=str(path))
 
 
-def _read_event(path: Path, key: str, event_id: str, raw: object, clipped: list[str]) -> AUEvent:
+def _read_event(path: Path, key: str, event_id: str, raw: object, clipped: list[str],
+                unknown: list[str]) -> AUEvent:
     where = f"{path}: AU key {key!r}, event {event_id!r}"
     if not isinstance(raw, dict):
         raise AnimationError(f"{where}: expected an object with fields {list(CONTROL_FIELDS)}")
+    unknown.extend(f"{key} event {event_id} field {name!r}" for name in raw if name not in CONTROL_FIELDS)
     numbers = {}
     for name in CONTROL_FIELDS:
         if name not in raw:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import yaml
 
-from .files import read_text, write_text_atomic
+from .files import load_json, load_yaml, read_text, write_text_atomic
 from .errors import AnimationError
 from .timeline import AUEvent, AUTimeline, check_unit_interval
 
@@ -111,26 +111,14 @@ def _event(item: object, where: str) -> AUEvent:
 
 def parse_native(text: str, origin: str, suffix: str) -> AUTimeline:
     """Parse native text (YAML, or JSON when ``suffix`` is .json); ``origin`` names it in errors."""
-    if suffix == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as err:
-            raise AnimationError(f"{origin}:{err.lineno}:{err.colno}: invalid JSON: {err.msg}") from None
-    else:
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as err:
-            mark = getattr(err, "problem_mark", None)
-            where = f"{origin}:{mark.line + 1}:{mark.column + 1}" if mark else origin
-            problem = getattr(err, "problem", None) or str(err)
-            raise AnimationError(f"{where}: invalid YAML: {problem}") from None
+    data = load_json(text, origin) if suffix == ".json" else load_yaml(text, origin)
     return timeline_from_dict(data, origin)
 
 
 def read_native(path: str | Path) -> AUTimeline:
     """Read a native .yaml/.yml/.json timeline file."""
     path = Path(path)
-    return parse_native(read_text(path), str(path), path.suffix.lower())
+    return parse_native(read_text(path, what="timeline file"), str(path), path.suffix.lower())
 
 
 def dump_native(timeline: AUTimeline, suffix: str = ".yaml") -> str:
