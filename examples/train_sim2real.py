@@ -83,15 +83,15 @@ def main(argv=None) -> int:
 
     length = min(args.frames, 25)
     if args.real:
-        runs = {"fn_fz_in_sim2real": config("fn_fz_in_sim2real", ModelConfig("inception_time", length),
-                                            StrategyConfig("pretrain_finetune", pretrain_epochs=args.epochs, epochs=args.epochs),
-                                            EvalConfig("cv"))}
+        runs = {"fn_fz_in_sim2real": config("fn_fz_in_sim2real", ModelConfig(kind="inception_time", length=length),
+                                            StrategyConfig(kind="pretrain_finetune", pretrain_epochs=args.epochs, epochs=args.epochs),
+                                            EvalConfig(protocol="cv"))}
     else:
-        holdout = EvalConfig("holdout")
-        runs = {"fn_fz_in_holdout": config("fn_fz_in_holdout", ModelConfig("inception_time", length),
-                                           StrategyConfig("synthetic_only", pretrain_epochs=args.epochs), holdout),
-                "fn_fz_knn_holdout": config("fn_fz_knn_holdout", ModelConfig("knn_dtw", length),
-                                            StrategyConfig("synthetic_only"), holdout)}
+        holdout = EvalConfig(protocol="holdout")
+        runs = {"fn_fz_in_holdout": config("fn_fz_in_holdout", ModelConfig(kind="inception_time", length=length),
+                                           StrategyConfig(kind="synthetic_only", pretrain_epochs=args.epochs), holdout),
+                "fn_fz_knn_holdout": config("fn_fz_knn_holdout", ModelConfig(kind="knn_dtw", length=length),
+                                            StrategyConfig(kind="synthetic_only"), holdout)}
     print("2/3 train and evaluate")
     for name, cfg in runs.items():
         report = run_experiment(cfg, out / "runs" / name)

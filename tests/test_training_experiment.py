@@ -141,10 +141,10 @@ def test_paper_rows_are_all_there():
 def test_config_errors_name_file_and_field(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump({"name": "x", "data": {"real": "r"}, "model": {"kind": "inception_time", "lenght": 25}}))
-    with pytest.raises(ValueError, match=r"bad.yaml.model: unknown field 'lenght'"):
+    with pytest.raises(ValueError, match=r"bad.yaml: model.lenght: unknown field 'lenght'"):
         load_config(bad)
     bad.write_text(yaml.safe_dump({"name": "x", "data": {"real": "r"}, "train": {"lr": "fast"}}))
-    with pytest.raises(ValueError, match=r"bad.yaml.train.lr: 'fast' is not"):
+    with pytest.raises(ValueError, match=r"bad.yaml: train.lr: input should be a valid number, got 'fast'"):
         load_config(bad)
     bad.write_text(yaml.safe_dump({"name": "x", "strategy": {"kind": "mixed"}, "data": {"real": "r"}}))
     with pytest.raises(ValueError, match=r"bad.yaml: data.synthetic is required"):

@@ -1,138 +1,178 @@
-"""Experiment configuration: dataclasses read from YAML, strictly (an unknown or mistyped field is an
-error naming the file and the field, so a typo cannot silently fall back to a default)."""
+"""Experiment configuration: pydantic v2 models read from YAML, strictly.
+
+An unknown or mistyped field, a value out of range, NaN or infinity, a duplicated YAML key or a file
+that is not UTF-8 is an error of one line naming the file and the field, so a typo cannot silently
+fall back to a default and a bad value cannot reach training.
+"""
 from __future__ import annotations
 
-import dataclasses
 import os
-import types
 import typing
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 MODEL_KINDS = ("inception_time", "knn_dtw", "cnn3d")
 STRATEGIES = ("real_only", "pretrain_finetune", "mixed", "synthetic_only")
 PROTOCOLS = ("cv", "holdout")
 
-
-@dataclass
-class DataConfig:
-    real: str | None = None  # ROOT/<label>/<clip> folder (training.real)
-    synthetic: str | None = None  # `hrisim generate` output folder (training.synthetic)
-    external: str | None = None  # extra test folder, possibly with a subset of the classes (GIFGIF)
-    groups: list[str] | None = None  # synthetic filters
-    viewpoints: list[list[float]] | None = None
-    emotions: list[str] | None = None
-    humans: list[str] | None = None
-    val_humans: int = 5  # synthetic validation humans (paper: 19 train / 5 validation)
-    synthetic_crops: str = "mtcnn"  # "mtcnn": crop every clip alike; "generator": the manifest's crop_file
-    cache_dir: str | None = None  # crops/embeddings cache; None: $HRISIM_CACHE or ~/.cache/hrisim (perception's)
+# strict: no "5" for 5 or true for 1; forbid: unknown fields are errors; no NaN/inf anywhere;
+# validate_assignment: a field set after loading (evaluate's batch size) is checked too.
+_STRICT = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False, validate_assignment=True)
 
 
-@dataclass
-class ModelConfig:
-    kind: str = "inception_time"
-    length: int | str = 25  # frames L, or "full": the longest clip (the paper's KNN row "283")
+class _Section(BaseModel):
+    model_config = _STRICT
+
+PositiveInt = Annotated[int, Field(ge=1)]
+Angle = Annotated[float, Field(ge=-180, le=180)]
+
+
+class DataConfig(_Section):
+    real: Optional[str] = None  # ROOT/<label>/<clip> folder (training.real)
+    synthetic: Optional[str] = None  # `hrisim generate` output folder (training.synthetic)
+    external: Optional[str] = None  # extra test folder, possibly with a subset of the classes (GIFGIF)
+    groups: Optional[list[str]] = None  # synthetic filters
+    viewpoints: Optional[list[Annotated[list[Angle], Field(min_length=2, max_length=2)]]] = None  # [horizontal, vertical] degrees
+    emotions: Optional[list[str]] = None
+    humans: Optional[list[str]] = None
+    val_humans: Annotated[int, Field(ge=0)] = 5  # synthetic validation humans (paper: 19 train / 5 validation)
+    synthetic_crops: Literal["mtcnn", "generator"] = "mtcnn"  # "mtcnn": crop every clip alike; "generator": the manifest's crop_file
+    cache_dir: Optional[str] = None  # crops/embeddings cache; None: $HRISIM_CACHE or ~/.cache/hrisim (perception's)
+
+
+class ModelConfig(_Section):
+    kind: Literal[MODEL_KINDS] = "inception_time"
+    length: Union[PositiveInt, Literal["full"]] = 25  # frames L, or "full": the longest clip (the paper's KNN row "283")
     freeze_facenet: bool = True
     facenet_weights: str = "auto"
-    k_grid: list[int] = field(default_factory=lambda: [1, 3, 5, 7, 9])  # KNN-DTW, chosen on training folds
-    inner_folds: int = 3
-    frame_size: int = 112  # 3D-CNN input side (whole frame, no face crop: the "no face prior" baseline)
+    k_grid: Annotated[list[PositiveInt], Field(min_length=1)] = Field(default_factory=lambda: [1, 3, 5, 7, 9])  # KNN-DTW, chosen on training folds
+    inner_folds: Annotated[int, Field(ge=2)] = 3
+    frame_size: Annotated[int, Field(ge=16, le=1024)] = 112  # 3D-CNN input side (whole frame, no face crop: the "no face prior" baseline)
 
 
-@dataclass
-class StrategyConfig:
-    kind: str = "real_only"
-    ratio: float = 0.25  # mixed: share of synthetic humans drawn each epoch
-    pretrain_epochs: int = 20  # synthetic pre-training / synthetic-only training
-    epochs: int = 50  # real training or fine-tuning
+class StrategyConfig(_Section):
+    kind: Literal[STRATEGIES] = "real_only"
+    ratio: Annotated[float, Field(gt=0, le=1)] = 0.25  # mixed: share of synthetic humans drawn each epoch
+    pretrain_epochs: Annotated[int, Field(ge=0)] = 20  # synthetic pre-training / synthetic-only training
+    epochs: Annotated[int, Field(ge=0)] = 50  # real training or fine-tuning
 
 
-@dataclass
-class TrainConfig:
-    batch_size: int = 8
-    lr: float = 1e-4
-    weight_decay: float = 1e-3
-    plateau_factor: float = 0.1
-    plateau_patience: int = 5
+class TrainConfig(_Section):
+    batch_size: PositiveInt = 8
+    lr: Annotated[float, Field(gt=0, le=1)] = 1e-4
+    weight_decay: Annotated[float, Field(ge=0, le=1)] = 1e-3
+    plateau_factor: Annotated[float, Field(gt=0, lt=1)] = 0.1
+    plateau_patience: Annotated[int, Field(ge=0)] = 5
     augment: bool = True  # per-clip augmentation (images only: frozen runs use cached embeddings)
     device: str = "auto"  # "auto" = cuda when present
-    embed_batch_size: int = 64
+    embed_batch_size: PositiveInt = 64
     progress: bool = True
 
 
-@dataclass
-class EvalConfig:
-    protocol: str = "cv"  # "cv": k-fold on the real set; "holdout": unseen synthetic humans
-    folds: int = 5
-    demographic_groups: list[str] | None = None  # subjects of these groups form one fold
-    demographic_fold: int | None = None  # or: which metadata fold is the demographic one
-    test_humans: int = 5  # holdout without a manifest split column
+class EvalConfig(_Section):
+    protocol: Literal[PROTOCOLS] = "cv"  # "cv": k-fold on the real set; "holdout": unseen synthetic humans
+    folds: Annotated[int, Field(ge=2)] = 5
+    demographic_groups: Optional[list[str]] = None  # subjects of these groups form one fold
+    demographic_fold: Optional[Annotated[int, Field(ge=0)]] = None  # or: which metadata fold is the demographic one
+    test_humans: PositiveInt = 5  # holdout without a manifest split column
 
 
-@dataclass
-class ExperimentConfig:
-    name: str
+class ExperimentConfig(_Section):
+    name: Annotated[str, Field(min_length=1)]
     description: str = ""
-    seed: int = 0
+    seed: Annotated[int, Field(ge=0)] = 0
     output_dir: str = "out/runs"  # a run goes to OUTPUT_DIR/NAME-TIMESTAMP unless --out says otherwise
-    data: DataConfig = field(default_factory=DataConfig)
-    model: ModelConfig = field(default_factory=ModelConfig)
-    strategy: StrategyConfig = field(default_factory=StrategyConfig)
-    train: TrainConfig = field(default_factory=TrainConfig)
-    evaluation: EvalConfig = field(default_factory=EvalConfig)
+    data: DataConfig = Field(default_factory=DataConfig)
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    strategy: StrategyConfig = Field(default_factory=StrategyConfig)
+    train: TrainConfig = Field(default_factory=TrainConfig)
+    evaluation: EvalConfig = Field(default_factory=EvalConfig)
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        return self.model_dump()
 
 
-def _check_type(value, tp, where: str):
-    """``value`` converted to ``tp`` (int → float allowed), or a ValueError naming ``where``."""
-    origin = typing.get_origin(tp)
-    if origin in (typing.Union, types.UnionType):
-        for arm in typing.get_args(tp):
-            try:
-                return _check_type(value, arm, where)
-            except ValueError:
-                continue
-        raise ValueError(f"{where}: {value!r} is not {_name(tp)}")
-    if tp is type(None):
-        if value is None:
-            return None
-    elif origin is list:
-        if isinstance(value, list):
-            (arm,) = typing.get_args(tp)
-            return [_check_type(v, arm, f"{where}[{i}]") for i, v in enumerate(value)]
-    elif tp is float:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-    elif tp is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-    elif isinstance(value, tp):
-        return value
-    raise ValueError(f"{where}: {value!r} is not {_name(tp)}")
+def _field_path(loc: tuple) -> str:
+    """``model.length`` from pydantic's location, leaving out the union arms it adds (``int``, ``literal[...]``)."""
+    parts, tp = [], ExperimentConfig
+    for part in loc:
+        tp = _unwrap(tp)
+        if _is_section(tp) and isinstance(part, str) and part in tp.model_fields:
+            parts.append(part)
+            tp = tp.model_fields[part].annotation
+        elif isinstance(part, int) and typing.get_origin(tp) is list:
+            parts[-1] += f"[{part}]"
+            tp = typing.get_args(tp)[0]
+        elif _is_section(tp) and isinstance(part, str):
+            parts.append(part)  # an unknown field: name it
+            break
+    return ".".join(parts)
 
 
-def _name(tp) -> str:
-    return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
+def _is_section(tp) -> bool:
+    return isinstance(tp, type) and issubclass(tp, BaseModel)
 
 
-def _build(cls, mapping, where: str):
-    if not isinstance(mapping, dict):
-        raise ValueError(f"{where}: expected a mapping, got {type(mapping).__name__}")
-    hints = typing.get_type_hints(cls)
-    names = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(mapping) - names)
-    if unknown:
-        raise ValueError(f"{where}: unknown field {unknown[0]!r}; known: {', '.join(sorted(names))}")
-    kwargs = {}
-    for key, value in mapping.items():
-        tp = hints[key]
-        if dataclasses.is_dataclass(tp):
-            kwargs[key] = _build(tp, value, f"{where}.{key}")
+def _unwrap(tp):
+    """The type inside Optional[...] / Annotated[...] when it is a list or a section."""
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is Annotated:
+            tp = typing.get_args(tp)[0]
+        elif origin is Union:
+            arms = [a for a in typing.get_args(tp) if a is not type(None)]
+            inner = [a for a in arms if _is_section(_unwrap(a)) or typing.get_origin(_unwrap(a)) is list]
+            if not inner:
+                return tp
+            tp = inner[0]
         else:
-            kwargs[key] = _check_type(value, tp, f"{where}.{key}")
-    return cls(**kwargs)
+            return tp
+
+
+def _message(err: dict) -> str:
+    value = err.get("input")
+    kind = err["type"]
+    if kind == "extra_forbidden" or kind == "unexpected_keyword_argument":
+        return "unknown field"
+    if kind == "missing" or kind == "missing_argument":
+        return "is required"
+    if kind in ("finite_number",):
+        return f"{value!r} is not a finite number"
+    if kind == "literal_error":
+        return f"{value!r} is not one of {err['ctx']['expected'].replace(chr(39), '')}"
+    return f"{err['msg'][0].lower()}{err['msg'][1:]}, got {value!r}"
+
+
+def _format(exc: ValidationError, where: str) -> str:
+    """One line: the file, the field, what was wrong (the first problem; the rest follow in a count)."""
+    errors = exc.errors()
+    by_field: dict[str, list[dict]] = {}
+    for err in errors:
+        by_field.setdefault(_field_path(err["loc"]), []).append(err)
+    field, errs = next(iter(by_field.items()))
+    if len(errs) > 1:  # a union (e.g. model.length: a count or "full"): say what the value is not
+        value = errs[0].get("input")
+        if any(e["type"] == "finite_number" for e in errs):
+            msg = f"{value!r} is not a finite number"
+        else:
+            msg = "; or ".join(e["msg"].lower() for e in errs) + f", got {value!r}"
+    else:
+        msg = _message(errs[0])
+    more = f" (and {len(by_field) - 1} more problem{'s' * (len(by_field) > 2)})" if len(by_field) > 1 else ""
+    if msg == "unknown field":
+        parent, _, leaf = field.rpartition(".")
+        known = _known_fields(parent)
+        return f"{where}: {field}: unknown field {leaf!r}; known: {', '.join(known)}{more}"
+    return f"{where}: {field}: {msg}{more}"
+
+
+def _known_fields(parent: str) -> list[str]:
+    tp = ExperimentConfig
+    for part in filter(None, parent.split(".")):
+        tp = _unwrap(tp.model_fields[part.split("[")[0]].annotation)
+    return sorted(tp.model_fields)
 
 
 def _choice(value, allowed, where):
@@ -141,17 +181,13 @@ def _choice(value, allowed, where):
 
 
 def validate(cfg: ExperimentConfig, where: str) -> ExperimentConfig:
-    """Cross-field checks, each naming the field."""
-    _choice(cfg.model.kind, MODEL_KINDS, f"{where}: model.kind")
-    _choice(cfg.strategy.kind, STRATEGIES, f"{where}: strategy.kind")
-    _choice(cfg.evaluation.protocol, PROTOCOLS, f"{where}: evaluation.protocol")
-    _choice(cfg.data.synthetic_crops, ("mtcnn", "generator"), f"{where}: data.synthetic_crops")
-    if isinstance(cfg.model.length, str) and cfg.model.length != "full":
-        raise ValueError(f"{where}: model.length: {cfg.model.length!r} is neither a frame count nor 'full'")
-    if isinstance(cfg.model.length, int) and cfg.model.length < 1:
-        raise ValueError(f"{where}: model.length must be positive")
+    """Cross-field checks (field ranges are checked as the config is built), each naming the field."""
+    try:  # a config built in Python with a bad field: the same message as from a file
+        cfg = ExperimentConfig.model_validate(cfg.model_dump())
+    except ValidationError as exc:
+        raise ValueError(_format(exc, where)) from None
     if cfg.model.length == "full" and cfg.model.kind != "knn_dtw":
-        raise ValueError(f"{where}: model.length 'full' is for knn_dtw only (networks need a fixed L)")
+        raise ValueError(f"{where}: model.length: 'full' is for knn_dtw only (networks need a fixed L)")
     needs_real = cfg.strategy.kind != "synthetic_only" or cfg.evaluation.protocol == "cv"
     needs_syn = cfg.strategy.kind != "real_only" or cfg.evaluation.protocol == "holdout"
     if needs_real and not cfg.data.real:
@@ -159,25 +195,72 @@ def validate(cfg: ExperimentConfig, where: str) -> ExperimentConfig:
     if needs_syn and not cfg.data.synthetic:
         raise ValueError(f"{where}: data.synthetic is required by strategy {cfg.strategy.kind!r} / protocol {cfg.evaluation.protocol!r}")
     if cfg.evaluation.protocol == "holdout" and cfg.strategy.kind != "synthetic_only":
-        raise ValueError(f"{where}: evaluation.protocol 'holdout' tests on unseen synthetic humans: use strategy.kind synthetic_only")
+        raise ValueError(f"{where}: evaluation.protocol: 'holdout' tests on unseen synthetic humans: use strategy.kind synthetic_only")
     if cfg.model.kind == "knn_dtw" and cfg.strategy.kind == "pretrain_finetune":
-        raise ValueError(f"{where}: strategy.kind pretrain_finetune has nothing to fine-tune in knn_dtw")
+        raise ValueError(f"{where}: strategy.kind: pretrain_finetune has nothing to fine-tune in knn_dtw")
     if cfg.model.kind == "knn_dtw" and not cfg.model.freeze_facenet:
-        raise ValueError(f"{where}: knn_dtw uses frozen FaceNet features: set model.freeze_facenet true")
-    if not 0 < cfg.strategy.ratio <= 1:
-        raise ValueError(f"{where}: strategy.ratio must be in (0, 1]")
-    if cfg.evaluation.folds < 2:
-        raise ValueError(f"{where}: evaluation.folds must be at least 2")
-    for name in ("batch_size", "plateau_patience", "embed_batch_size"):
-        if getattr(cfg.train, name) < 1:
-            raise ValueError(f"{where}: train.{name} must be positive")
+        raise ValueError(f"{where}: model.freeze_facenet: knn_dtw uses frozen FaceNet features: set it true")
     return cfg
 
 
 def config_from_dict(mapping: dict, where: str = "<config>") -> ExperimentConfig:
     if not isinstance(mapping, dict) or "name" not in mapping:
         raise ValueError(f"{where}: a config is a mapping with at least a 'name' field")
-    return validate(_build(ExperimentConfig, mapping, where), where)
+    try:
+        cfg = ExperimentConfig.model_validate(mapping)
+    except ValidationError as exc:
+        raise ValueError(_format(exc, where)) from None
+    return validate(cfg, where)
+
+
+def read_yaml(path: str | Path):
+    """YAML from a UTF-8 file (a BOM is fine); UTF-16/32 or other bytes, a syntax error or a key given
+    twice in one mapping is a ValueError naming the file (and the line)."""
+    import yaml
+
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path}: config file not found") from None
+    except IsADirectoryError:
+        raise ValueError(f"{path}: expected a YAML file, found a directory") from None
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or raw[:4] in (b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00") or b"\x00" in raw[:200]:
+        raise ValueError(f"{path}: the file is UTF-16 or UTF-32 encoded; save it as UTF-8")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{path}: expected UTF-8 text ({err.reason} at byte {err.start})") from None
+    try:
+        return yaml.load(text, Loader=_unique_key_loader())
+    except _DuplicateKey as exc:
+        raise ValueError(f"{path}: {exc}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}:" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ValueError(f"{path}: not valid YAML:{where} {problem}") from None
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _unique_key_loader():
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        def construct_mapping(self, node, deep=False):
+            seen = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                if key in seen:
+                    raise _DuplicateKey(f"line {key_node.start_mark.line + 1}: key {key!r} appears twice in one mapping "
+                                        f"(first on line {seen[key] + 1})")
+                seen[key] = key_node.start_mark.line
+            return super().construct_mapping(node, deep)
+
+    return Loader
 
 
 def load_config(path: str | Path, overrides: list[str] = ()) -> ExperimentConfig:
@@ -185,14 +268,10 @@ def load_config(path: str | Path, overrides: list[str] = ()) -> ExperimentConfig
     on top, e.g. ``data.real=/data/real`` or ``strategy.epochs=3``. ``${VAR}`` in strings is expanded."""
     import yaml
 
-    path = Path(path)
-    try:
-        mapping = yaml.safe_load(path.read_text())
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{path}: config file not found") from None
-    except yaml.YAMLError as exc:
-        raise ValueError(f"{path}: not valid YAML: {exc}") from None
+    mapping = read_yaml(path)
     mapping = mapping or {}
+    if not isinstance(mapping, dict):
+        raise ValueError(f"{path}: a config is a mapping with at least a 'name' field, got {type(mapping).__name__}")
     for item in overrides:
         key, sep, raw = item.partition("=")
         if not sep:

@@ -1,23 +1,34 @@
-"""Per-group fairness figures: accuracy by group, the best-worst gap, equalized-odds difference.
+"""Per-group fairness figures with fairlearn: accuracy by group (``MetricFrame``), the best-worst gap,
+equalized-odds difference.
 
 Equalized odds for more than two classes is taken one class against the rest (fairlearn's binary
-definition applied per class): for class c, TPR_g = P(pred = c | y = c, group g) and
+``equalized_odds_difference`` applied per class): for class c, TPR_g = P(pred = c | y = c, group g) and
 FPR_g = P(pred = c | y != c, group g); the class's difference is the larger of the between-group
 ranges of TPR and FPR, and the reported figure is the largest over classes. A group with no sample
-of a class (or none outside it) has no TPR (FPR) for it and is left out of that range.
+of a class (or none outside it) has no TPR (FPR) for it and is left out of that range (fairlearn's
+own function would count it as a rate of 0).
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 
+def _frame(metrics: dict, y_true, y_pred, groups):
+    from fairlearn.metrics import MetricFrame
+
+    return MetricFrame(metrics=metrics, y_true=np.asarray(y_true), y_pred=np.asarray(y_pred),
+                       sensitive_features=np.asarray(groups, str))
+
+
 def group_accuracy(y_true, y_pred, groups) -> dict[str, dict]:
     """{group: {"accuracy", "n"}} in sorted group order."""
-    y_true, y_pred, groups = np.asarray(y_true), np.asarray(y_pred), np.asarray(groups, str)
-    return {
-        str(g): {"accuracy": float(np.mean(y_true[groups == g] == y_pred[groups == g])), "n": int(np.sum(groups == g))}
-        for g in sorted(set(groups.tolist()))
-    }
+    from fairlearn.metrics import count
+    from sklearn.metrics import accuracy_score
+
+    by_group = _frame({"accuracy": accuracy_score, "n": count}, y_true, y_pred, groups).by_group
+    return {str(g): {"accuracy": float(row["accuracy"]), "n": int(row["n"])} for g, row in sorted(by_group.iterrows())}
 
 
 def accuracy_gap(per_group: dict[str, dict]) -> float:
@@ -26,25 +37,26 @@ def accuracy_gap(per_group: dict[str, dict]) -> float:
     return float(max(accs) - min(accs)) if len(accs) > 1 else 0.0
 
 
-def _range(values: list[float]) -> float:
-    return float(max(values) - min(values)) if len(values) > 1 else 0.0
+def _rate_or_nan(rate):
+    """A fairlearn rate that is NaN (not 0) for a group without the samples it conditions on."""
+    def metric(y_true, y_pred):
+        cond = np.asarray(y_true) == (rate.__name__ == "true_positive_rate")
+        return float(rate(y_true, y_pred, pos_label=True)) if cond.any() else math.nan
+    return metric
 
 
 def equalized_odds(y_true, y_pred, groups, classes) -> dict:
     """{"difference": max over classes, "per_class": {c: {"tpr": {g:..}, "fpr": {g:..}, "difference"}}}."""
-    y_true, y_pred, groups = np.asarray(y_true), np.asarray(y_pred), np.asarray(groups, str)
+    from fairlearn.metrics import false_positive_rate, true_positive_rate
+
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    metrics = {"tpr": _rate_or_nan(true_positive_rate), "fpr": _rate_or_nan(false_positive_rate)}
     per_class = {}
     for c in classes:
-        tpr, fpr = {}, {}
-        for g in sorted(set(groups.tolist())):
-            in_g = groups == g
-            pos, neg = in_g & (y_true == c), in_g & (y_true != c)
-            if pos.any():
-                tpr[g] = float(np.mean(y_pred[pos] == c))
-            if neg.any():
-                fpr[g] = float(np.mean(y_pred[neg] == c))
-        diff = max(_range(list(tpr.values())), _range(list(fpr.values())))
-        per_class[int(c)] = {"tpr": tpr, "fpr": fpr, "difference": diff}
+        mf = _frame(metrics, y_true == c, y_pred == c, groups)
+        rates = {k: {str(g): float(v) for g, v in sorted(mf.by_group[k].items()) if not math.isnan(v)} for k in metrics}
+        diff = mf.difference(method="between_groups")  # NaN groups are skipped; NaN when fewer than one rate
+        per_class[int(c)] = {**rates, "difference": float(np.nan_to_num(diff.max(), nan=0.0))}
     return {"difference": max((v["difference"] for v in per_class.values()), default=0.0), "per_class": per_class}
 
 
