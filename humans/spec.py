@@ -31,6 +31,20 @@ GROUPS = ("Caucasian", "Black", "Asian", "Hispanic", "Mixed")
 EYE_COLOURS = ("brown", "dark_brown", "blue", "green", "hazel", "grey")
 ETHNICITIES = ("african", "asian", "caucasian")
 PROXY_FIELDS = ("hair", "eyebrows", "eyelashes", "eyes", "teeth", "tongue")
+# Built-in look (hrisim's own meshes, no asset files; geometry in humans.hair / clothes /
+# accessories). Textures: straight (short, long_straight, ponytail, bun), wavy (long_wavy),
+# curly (curly), coily (coily_short, afro, braids, locs); buzz and bald show the scalp.
+HAIR_STYLES = ("bald", "buzz", "short", "coily_short", "curly", "afro", "long_straight",
+               "long_wavy", "ponytail", "bun", "braids", "locs")
+HAIR_COLOURS = ("black", "dark_brown", "brown", "light_brown", "auburn", "red", "blond",
+                "grey", "white")
+FACIAL_HAIR = ("none", "stubble", "moustache", "goatee", "beard")
+BROW_SHAPES = ("straight", "soft_arch", "arched", "angled")
+TOPS = ("none", "tshirt", "vneck", "shirt", "sweater")
+CLOTH_COLOURS = ("white", "black", "grey", "navy", "blue", "light_blue", "red", "maroon",
+                 "green", "olive", "yellow", "orange", "pink", "purple", "beige", "brown", "teal")
+GLASSES = ("none", "round", "rectangular")
+_HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 # Monk Skin Tone of each MakeHuman ethnic basis. MakeHuman ships two skin texture families,
 # "darkskinned" (the african skins) and "lightskinned" (caucasian *and* asian skins), and its
@@ -127,6 +141,14 @@ class HumanSpec:
     eyes: str | None = None
     teeth: str | None = None
     tongue: str | None = None
+    hair_style: str | None = None  # None: nearest built-in style to `hair` (see humans.hair)
+    hair_colour: str | None = None  # a HAIR_COLOURS name or '#rrggbb'; None: seeded by group, age
+    facial_hair: str = "none"
+    brow_shape: str | None = None  # None: nearest to `eyebrows`, else seeded
+    top: str = "tshirt"
+    top_colour: str | None = None  # a CLOTH_COLOURS name or '#rrggbb'; None: seeded
+    glasses: str = "none"
+    headscarf: str | None = None  # None = no headscarf, else its colour (as top_colour)
     seed: int = 0
     source: str | None = None
 
@@ -164,6 +186,19 @@ class HumanSpec:
             raise _fail("eye_colour", f"one of {', '.join(EYE_COLOURS)}", self.eye_colour)
         for name in PROXY_FIELDS:
             put(name, _optional_str(name, getattr(self, name)))
+        for name, choices in (("hair_style", HAIR_STYLES), ("brow_shape", BROW_SHAPES)):
+            value = getattr(self, name)
+            if value is not None and value not in choices:
+                raise _fail(name, f"null or one of {', '.join(choices)}", value)
+        for name, choices in (("facial_hair", FACIAL_HAIR), ("top", TOPS), ("glasses", GLASSES)):
+            if getattr(self, name) not in choices:
+                raise _fail(name, f"one of {', '.join(choices)}", getattr(self, name))
+        for name, names in (("hair_colour", HAIR_COLOURS), ("top_colour", CLOTH_COLOURS),
+                            ("headscarf", CLOTH_COLOURS)):
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, str) and (
+                    value in names or _HEX_COLOUR.match(value))):
+                raise _fail(name, f"null, '#rrggbb' or one of {', '.join(names)}", value)
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
             raise _fail("seed", "an integer", self.seed)
         put("source", _optional_str("source", self.source))
@@ -293,7 +328,9 @@ def _read_document(path: Path) -> Any:
     except UnicodeDecodeError as err:
         raise HumanSpecError(f"{path}: expected UTF-8 text ({err.reason})") from None
     try:
-        return yaml.safe_load(text) if kind == "yaml" else json.loads(text)
+        from animations.files import load_json, load_yaml  # bounded, duplicate keys refused
+
+        return load_yaml(text, path, HumanSpecError) if kind == "yaml" else load_json(text, path, HumanSpecError)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""

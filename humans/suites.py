@@ -116,6 +116,81 @@ EYELASHES = {"female": ("eyelashes02", "eyelashes03", "eyelashes04"),
              "male": ("Eyelashes01", "eyelashes02")}
 EYES_PROXY = "HighPolyEyes"
 
+# -- the built-in look: hair, facial hair, clothes, accessories --------------------------------
+# Hair is assigned per (gender, group) cell so that *length* and *texture* are balanced, not
+# stereotyped: every group gets the same length slots for a gender, and textures rotate over the
+# groups, so each group shows several textures and each texture appears in every group across the
+# suite. Lengths differ by gender (as they tend to), which keeps gender visible at 160 px.
+HAIR_TEXTURES = ("straight", "wavy", "curly", "coily")
+# slot -> texture -> built-in style. Women: long, tied up, short/medium; men: short, medium/long,
+# short or bald (the older man of a cell).
+_STYLE_SLOTS = {
+    "female": (
+        {"straight": "long_straight", "wavy": "long_wavy", "curly": "curly", "coily": "braids"},
+        {"straight": "ponytail", "wavy": "long_wavy", "curly": "bun", "coily": "bun"},
+        {"straight": "short", "wavy": "curly", "curly": "curly", "coily": "afro"},
+    ),
+    "male": (
+        {"straight": "short", "wavy": "curly", "curly": "coily_short", "coily": "coily_short"},
+        {"straight": "long_straight", "wavy": "long_wavy", "curly": "curly", "coily": "locs"},
+        {"straight": "buzz", "wavy": "bald", "curly": "buzz", "coily": "bald"},
+    ),
+}
+# Nearest MakeHuman 1.x system hair proxy of a built-in style (drawn when the assets are
+# installed); None: MakeHuman ships nothing close, so the built-in mesh is drawn.
+STYLE_PROXY = {"bald": None, "buzz": "short04", "short": "short02", "coily_short": "short04",
+               "curly": None, "afro": "afro01", "long_straight": None, "long_wavy": None,
+               "ponytail": "ponytail01", "bun": None, "braids": None, "locs": None}
+# Hair colours by group for young adults (weights), greying with age (see _hair_colour).
+_HAIR_COLOUR_WEIGHTS = {
+    "Caucasian": {"blond": 2, "light_brown": 2, "brown": 3, "dark_brown": 2, "auburn": 1,
+                  "red": 1, "black": 1},
+    "Black": {"black": 6, "dark_brown": 3, "brown": 1},
+    "Asian": {"black": 6, "dark_brown": 3, "brown": 1},
+    "Hispanic": {"black": 4, "dark_brown": 4, "brown": 2, "light_brown": 1},
+}
+_FACIAL_HAIR_CYCLE = ("stubble", "beard", "none", "moustache", "goatee", "none")
+_TOPS = ("tshirt", "vneck", "shirt", "sweater")
+_BROWS = {"female": ("soft_arch", "arched", "angled", "straight"),
+          "male": ("straight", "soft_arch", "angled", "straight")}
+
+
+def _hair_colour(group: str, age: float, rng: np.random.Generator) -> str:
+    """Seeded hair colour: the group's young-adult palette, grey/white becoming likely from 45."""
+    grey_p = float(np.clip((age - 45.0) / 25.0, 0.0, 0.9))
+    if rng.random() < grey_p:
+        return "white" if age >= 65 and rng.random() < 0.4 else "grey"
+    names, weights = zip(*_HAIR_COLOUR_WEIGHTS[group].items())
+    weights = np.asarray(weights, float)
+    return str(names[int(rng.choice(len(names), p=weights / weights.sum()))])
+
+
+def look_fields(sex: str, group: str, age: float, slot: int, texture: int,
+                rng: np.random.Generator) -> dict:
+    """The built-in look of one person: hair style and colour, facial hair, brows, top, glasses.
+
+    ``slot`` (0..2) picks the hair length slot of the person's gender and ``texture`` (an index into
+    :data:`HAIR_TEXTURES`, taken modulo 4) its texture; both are chosen by the suite so that cells
+    stay balanced. Everything else is drawn from ``rng``.
+    """
+    from humans.spec import CLOTH_COLOURS
+
+    style = _STYLE_SLOTS[sex][slot % 3][HAIR_TEXTURES[texture % 4]]
+    colours = [c for c in CLOTH_COLOURS]
+    facial = "none"
+    if sex == "male":
+        facial = _FACIAL_HAIR_CYCLE[int(rng.integers(len(_FACIAL_HAIR_CYCLE)))]
+    return {
+        "hair_style": style,
+        "hair": STYLE_PROXY[style],
+        "hair_colour": _hair_colour(group, age, rng),
+        "facial_hair": facial,
+        "brow_shape": _BROWS[sex][int(rng.integers(4))],
+        "top": _TOPS[int(rng.integers(len(_TOPS)))],
+        "top_colour": colours[int(rng.integers(len(colours)))],
+        "glasses": ("none", "none", "none", "round", "rectangular")[int(rng.integers(5))],
+    }
+
 
 def _expand(name: str, value: float) -> dict[str, float]:
     if "{side}" not in name:
@@ -201,19 +276,42 @@ def balanced24() -> list[HumanSpec]:
                 face=face,
                 skin_tone=tones[person],
                 eye_colour=_BALANCED_EYES[group][person],
-                hair=_hair_options(sex, group)[person],
                 eyebrows=EYEBROWS[sex][(cell + person) % len(EYEBROWS[sex])],
                 eyelashes=EYELASHES[sex][person % len(EYELASHES[sex])],
                 eyes=EYES_PROXY,
                 seed=len(specs),
+                **_balanced_look(sex, group, float(age), person),
             ))
     return specs
 
 
+def _balanced_look(sex: str, group: str, age: float, person: int) -> dict:
+    """balanced24's look: hair slot = person, texture rotated by group (see HAIR_TEXTURES); the
+    men's facial hair, glasses and the two headscarves are placed so that no group or age owns
+    them."""
+    g = SUITE_GROUPS.index(group)
+    rng = np.random.default_rng([_BALANCED_SEED, 5, SEXES.index(sex), g, person])
+    look = look_fields(sex, group, age, slot=person, texture=g + person, rng=rng)
+    if sex == "male":
+        look["facial_hair"] = (("stubble", "none", "beard"), ("beard", "moustache", "none"),
+                               ("none", "goatee", "stubble"), ("moustache", "stubble", "beard"))[g][person]
+    look["glasses"] = "none"
+    if person == (g + (sex == "male")) % 3:  # one person in every other cell, rotating ages
+        look["glasses"] = "rectangular" if (g + person) % 2 else "round"
+        if (g + SEXES.index(sex)) % 2:
+            look["glasses"] = "none"
+    if sex == "female" and (g, person) in ((1, 1), (2, 2)):
+        look["headscarf"] = ("teal", "maroon")[g - 1]
+    return look
+
+
 # -- random suites ----------------------------------------------------------------------------
-def _random_human(rng: np.random.Generator, human_id: str, sex: str, group: str) -> HumanSpec:
+def _random_human(rng: np.random.Generator, human_id: str, sex: str, group: str,
+                  look_rng: np.random.Generator, slot: int = 0, texture: int = 0) -> HumanSpec:
     """One MassProduce-style human: macros near 0.5 with bounded spread, every face modifier
-    drawn small and symmetric (l = r)."""
+    drawn small and symmetric (l = r). The look (hair, clothes ...) comes from ``look_rng`` so
+    that adding it left every earlier field of a seeded suite unchanged; ``slot`` and ``texture``
+    are the balanced hair choice of :func:`random_suite`."""
     african, asian, caucasian = _group_weights(group, rng)
     low, high = SKIN_TONES[group]
     face = {}
@@ -223,10 +321,11 @@ def _random_human(rng: np.random.Generator, human_id: str, sex: str, group: str)
     def clipped(mean: float, sd: float, lo: float, hi: float) -> float:
         return round(float(np.clip(rng.normal(mean, sd), lo, hi)), 4)
 
-    return HumanSpec(
+    age = round(float(rng.uniform(20.0, 70.0)), 2)
+    values = dict(
         id=human_id,
         gender=1.0 if sex == "male" else 0.0,
-        age_years=round(float(rng.uniform(20.0, 70.0)), 2),
+        age_years=age,
         african=african, asian=asian, caucasian=caucasian,
         group=group,
         muscle=clipped(0.5, 0.12, 0.25, 0.8),
@@ -242,6 +341,10 @@ def _random_human(rng: np.random.Generator, human_id: str, sex: str, group: str)
         eyes=EYES_PROXY,
         seed=int(rng.integers(0, 2**31 - 1)),
     )
+    look = look_fields(sex, group, age, slot=slot, texture=texture, rng=look_rng)
+    if sex == "female" and look_rng.random() < 0.08:
+        look["headscarf"] = str(look_rng.choice(["teal", "maroon", "navy", "beige", "black", "purple"]))
+    return HumanSpec(**{**values, **look})
 
 
 def _remainder_cells(cells: list[tuple], keys: Sequence[str], extra: int,
@@ -289,11 +392,20 @@ def random_suite(n: int, seed: int = 0,
     order = [item for row in itertools.zip_longest(*queue) for item in row if item is not None]
 
     specs = []
+    in_cell: Counter = Counter()
     for i, fixed in enumerate(order):
         rng = np.random.default_rng([seed, 2, i])
         sex = fixed.get("gender") or str(rng.choice(SEXES))
         group = fixed.get("group") or str(rng.choice(SUITE_GROUPS))
-        specs.append(_random_human(rng, f"rnd{seed}_{i:03d}_{sex[0]}_{group.lower()}", sex, group))
+        # Hair: the k-th person of a (gender, group) cell takes length slot k % 3 and a texture
+        # stepping from a seeded start, one step per person and one more per cycle of the 3
+        # slots, so 12 people of a cell see every (slot, texture) pair once.
+        k, cell = in_cell[sex, group], (SEXES.index(sex), SUITE_GROUPS.index(group))
+        start = int(np.random.default_rng([seed, 4, *cell]).integers(4))
+        look_rng = np.random.default_rng([seed, 3, *cell, k])
+        specs.append(_random_human(rng, f"rnd{seed}_{i:03d}_{sex[0]}_{group.lower()}", sex, group,
+                                   look_rng, slot=k % 3, texture=start + k % 3 + k // 3))
+        in_cell[sex, group] += 1
     return specs
 
 
