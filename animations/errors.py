@@ -6,8 +6,10 @@ file (and line, key or field where there is one) and say what was expected.
 """
 from __future__ import annotations
 
+from hrisim.errors import HrisimError
 
-class AnimationError(ValueError):
+
+class AnimationError(HrisimError):
     """Bad animation input: an unknown AU key, a malformed timeline or file, an unknown name."""
 
 

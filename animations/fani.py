@@ -54,7 +54,7 @@ def emotion_from_name(stem: str) -> str:
 def read_fani(path: str | Path) -> AUTimeline:
     """Import a FACSHuman ``.fani`` file (see the module docstring for what is accepted)."""
     path = Path(path)
-    data = load_json(read_text(path, what=".fani file"), path)
+    data = load_json(read_text(path, what=".fani file"), path, what=".fani JSON", constants=True)
     if not isinstance(data, dict):
         raise AnimationError(f"{path}: expected a JSON object of AU key -> events, got {type(data).__name__}")
     clipped: list[str] = []

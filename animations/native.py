@@ -111,7 +111,7 @@ def _event(item: object, where: str) -> AUEvent:
 
 def parse_native(text: str, origin: str, suffix: str) -> AUTimeline:
     """Parse native text (YAML, or JSON when ``suffix`` is .json); ``origin`` names it in errors."""
-    data = load_json(text, origin) if suffix == ".json" else load_yaml(text, origin)
+    data = load_json(text, origin, constants=True) if suffix == ".json" else load_yaml(text, origin)
     return timeline_from_dict(data, origin)
 
 

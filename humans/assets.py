@@ -23,7 +23,7 @@ import functools
 import os
 from pathlib import Path
 
-import yaml
+from hrisim.errors import HrisimError
 
 ENV_ASSET_PATH = "HRISIM_ASSET_PATH"
 ENV_DATA = "HRISIM_DATA"
@@ -31,7 +31,7 @@ SETTINGS_FILE = "settings.yaml"
 PROXY_KINDS = ("hair", "eyebrows", "eyelashes", "eyes", "teeth", "tongue")
 
 
-class AssetError(ValueError):
+class AssetError(HrisimError):
     """An asset file is malformed; the message names the file and line."""
 
 
@@ -51,11 +51,9 @@ def read_settings() -> dict:
     path = settings_path()
     if not path.is_file():
         return {}
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        raise AssetError(f"{path}:{mark.line + 1 if mark else '?'}: not valid YAML ({err})") from None
+    from hrisim.textio import load_yaml, read_text
+
+    data = load_yaml(read_text(path, AssetError, "settings file"), path, AssetError) or {}
     if not isinstance(data, dict):
         raise AssetError(f"{path}: expected a mapping of settings, got {type(data).__name__}")
     return data
@@ -90,13 +88,30 @@ class AssetRoots:
         return cls(unique, source)
 
     def find(self, relative: str | os.PathLike) -> Path | None:
-        """The first existing ``root/relative`` (``data/`` prefixes as in .mhm files are dropped)."""
+        """The first existing ``root/relative`` (``data/`` prefixes as in .mhm files are dropped).
+
+        ``relative`` must stay inside the roots: an absolute path or one with ``..`` is refused, and
+        so is a file that is a symlink to somewhere outside its root (AssetError naming the root).
+        """
         rel = _strip_data_prefix(relative)
+        check_relative(rel)
         for root in self.roots:
             path = root / rel
             if path.is_file():
-                return path
+                return self._inside(path, (root,), rel)
         return None
+
+    def _inside(self, path: Path, bases: tuple[Path, ...], reference: str) -> Path:
+        """``path`` if it resolves (symlinks followed) inside one of ``bases``; else AssetError."""
+        try:
+            real = path.resolve(strict=True)
+        except (OSError, RuntimeError) as err:  # a symlink loop or a vanished file
+            raise AssetError(f"{reference!r}: cannot be resolved ({getattr(err, 'strerror', None) or err})") from None
+        for base in bases:
+            if real.is_relative_to(base.resolve()):
+                return path
+        raise AssetError(f"{reference!r}: resolves outside the asset root(s) {[str(b) for b in bases]} "
+                         "(a symlink out of the root?); refused")
 
     def relative_to_root(self, path: Path) -> Path | None:
         for root in self.roots:
@@ -108,15 +123,28 @@ class AssetRoots:
 
     def find_beside(self, owner: Path, reference: str) -> Path | None:
         """A file named relative to ``owner`` (a .mhmat/.mhclo): next to it, else the same
-        root-relative path in any root (e.g. a 512² stand-in of a missing 2048² texture)."""
-        direct = (owner.parent / reference)
-        if direct.is_file():
-            return direct
+        root-relative path in any root (e.g. a 512² stand-in of a missing 2048² texture).
+
+        The file must lie inside an asset root, or, for an owner outside every root, inside the
+        owner's own folder; anything else (absolute paths, ``..`` out of the root, symlinks out) is
+        refused with an AssetError naming the roots. ``None`` when it simply is not there.
+        """
+        reference = reference.replace("\\", "/")
+        if os.path.isabs(reference) or reference.startswith("~"):
+            raise AssetError(f"{reference!r}: an absolute path; expected a path relative to the file, "
+                             f"inside the asset roots {[str(r) for r in self.roots]}")
         rel_owner = self.relative_to_root(owner.parent)
+        bases = self.roots if rel_owner is not None else (owner.parent,)
+        direct = Path(os.path.normpath(owner.parent.resolve() / reference))
+        if not any(direct.is_relative_to(b.resolve()) for b in bases):
+            raise AssetError(f"{reference!r}: leads outside the asset roots {[str(b) for b in bases]}; refused")
+        if direct.is_file():
+            return self._inside(direct, bases, reference)
         if rel_owner is not None:
             found = self.find(os.path.normpath(rel_owner / reference))
             if found is not None:
                 return found
+        reference = os.path.normpath(reference)
         return self.find(reference) if not reference.startswith("..") else None
 
     def proxy_index(self, kind: str) -> dict[str, Path]:
@@ -141,6 +169,13 @@ class AssetRoots:
         return rows
 
 
+def check_relative(reference: str) -> None:
+    """A path read from a file must be relative and must not climb out with ``..``."""
+    text = reference.replace("\\", "/")
+    if os.path.isabs(text) or text.startswith("~") or ".." in text.split("/"):
+        raise AssetError(f"{reference!r}: expected a path relative to an asset root, without '..'")
+
+
 def _strip_data_prefix(relative: str | os.PathLike) -> str:
     text = os.fspath(relative).replace("\\", "/")
     return text[len("data/"):] if text.startswith("data/") else text
@@ -150,9 +185,16 @@ def _strip_data_prefix(relative: str | os.PathLike) -> str:
 def _proxy_index(roots: tuple[Path, ...], kind: str) -> dict[str, Path]:
     index: dict[str, Path] = {}
     for root in roots:
+        real_root = root.resolve()
         for path in sorted((root / kind).glob("**/*.mhclo")) if (root / kind).is_dir() else []:
+            try:
+                if not path.resolve(strict=True).is_relative_to(real_root):
+                    continue  # a symlink out of the root: never read
+                text = path.read_text(encoding="utf-8", errors="replace")
+            except (OSError, RuntimeError):
+                continue  # a dangling link or loop: not an asset
             keys = {path.stem.lower()}
-            for line in path.read_text(encoding="utf-8", errors="replace").splitlines()[:60]:
+            for line in text.splitlines()[:60]:
                 parts = line.split()
                 if len(parts) >= 2 and parts[0] in ("name", "uuid"):
                     keys.add(parts[1].lower())

@@ -16,12 +16,16 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import warnings
 from pathlib import Path
 
 import numpy as np
 
+from hrisim.textio import read_text
 from humans.assets import AssetError, AssetRoots
+
+MAX_TEXTURE_PIXELS = 8192 * 8192  # MakeHuman's largest textures are 4096²; bigger is a mistake or a bomb
 
 
 class MissingTextureWarning(UserWarning):
@@ -51,18 +55,27 @@ _BOOL = {"true": True, "false": False, "1": True, "0": False}
 
 
 def read_mhmat(path: str | Path, roots: AssetRoots) -> Material:
-    """Read ``path``; textures are found beside it, else at the same root-relative path elsewhere."""
+    """Read ``path``; textures are found beside it, else at the same root-relative path elsewhere.
+
+    Numbers must be finite and in [0, 1]; a key given twice is an error naming both lines; a
+    texture path that leads outside the asset roots is refused (see ``AssetRoots.find_beside``).
+    """
     path = Path(path)
     fields: dict = {"path": path, "name": path.stem}
-    try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{path}: no such MakeHuman material") from None
+    if not path.exists() and not path.is_symlink():
+        raise FileNotFoundError(f"{path}: no such MakeHuman material")
+    lines = read_text(path, AssetError, "MakeHuman material").splitlines()
+    seen: dict[str, int] = {}
     for lineno, raw in enumerate(lines, start=1):
         line = raw.strip()
         if not line or line.startswith(("#", "//")):
             continue
         key, *values = line.split()
+        if key in _CHECKED_KEYS:
+            if key in seen:
+                raise AssetError(f"{path}:{lineno}: '{key}' again (first on line {seen[key]}); "
+                                 "each key may appear once")
+            seen[key] = lineno
         if key == "name" and values:
             fields["name"] = " ".join(values)
         elif key == "diffuseColor":
@@ -76,20 +89,30 @@ def read_mhmat(path: str | Path, roots: AssetRoots) -> Material:
             fields["transparent" if key == "transparent" else "backface_cull"] = flag
         elif key == "diffuseTexture" and values:
             reference = " ".join(values)
-            found = roots.find_beside(path, reference)
+            try:
+                found = roots.find_beside(path, reference)
+            except AssetError as err:
+                raise AssetError(f"{path}:{lineno}: diffuseTexture {err}") from None
             if found is None:
                 fields["missing_texture"] = f"{reference} (line {lineno})"
             fields["diffuse_texture"] = found
     return Material(**fields)
 
 
+_CHECKED_KEYS = frozenset({"name", "diffuseColor", "opacity", "transparent", "backfaceCull", "diffuseTexture"})
+
+
 def _floats(path: Path, lineno: int, key: str, values: list[str], n: int) -> list[float]:
+    """``n`` finite numbers in [0, 1] (MakeHuman's colours and opacity)."""
     try:
         numbers = [float(v) for v in values[:n]]
     except ValueError:
         numbers = []
     if len(numbers) != n:
-        raise AssetError(f"{path}:{lineno}: expected '{key}' followed by {n} number(s), got {values!r}")
+        raise AssetError(f"{path}:{lineno}: expected '{key}' followed by {n} number(s), got {values[:n]!r}")
+    for number in numbers:
+        if not (math.isfinite(number) and 0.0 <= number <= 1.0):
+            raise AssetError(f"{path}:{lineno}: field '{key}': expected numbers in [0, 1], got {number!r}")
     return numbers
 
 
@@ -111,6 +134,32 @@ def _warn_once(path: str, texture: str, roots: tuple[str, ...], fallback: tuple[
     )
 
 
+def open_image(path: Path, mode: str, what: str = "texture"):
+    """A decoded PIL image in ``mode``, or AssetError naming the file: missing, not an image,
+    truncated or corrupt, or over :data:`MAX_TEXTURE_PIXELS` (checked from the header, before
+    any pixel is decoded, so a decompression bomb costs nothing)."""
+    import warnings as _warnings
+
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+            if width * height > MAX_TEXTURE_PIXELS:
+                raise AssetError(f"{path}: {what} of {width}x{height} pixels; at most {MAX_TEXTURE_PIXELS} "
+                                 "pixels (a decompression bomb?)")
+            with _warnings.catch_warnings():
+                _warnings.simplefilter("error", Image.DecompressionBombWarning)
+                return image.convert(mode)
+    except AssetError:
+        raise
+    except FileNotFoundError:
+        raise AssetError(f"{path}: no such {what} image") from None
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning,
+            RuntimeError) as err:  # Pillow reports truncation and corruption as OSError/SyntaxError
+        raise AssetError(f"{path}: not a readable {what} image ({type(err).__name__}: {str(err)[:100]})") from None
+
+
 @functools.lru_cache(maxsize=48)
 def load_texture(path: Path, max_size: int = 1024, bleed: bool = False) -> np.ndarray:
     """RGBA uint8 (H, W, 4) of an image, at most ``max_size`` wide (2048² photos are downscaled:
@@ -122,7 +171,7 @@ def load_texture(path: Path, max_size: int = 1024, bleed: bool = False) -> np.nd
     """
     from PIL import Image, ImageFilter
 
-    image = Image.open(path).convert("RGBA")
+    image = open_image(path, "RGBA")
     if max(image.size) > max_size:
         scale = max_size / max(image.size)
         image = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))),

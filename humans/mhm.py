@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+from hrisim.textio import load_json, read_text
+from humans.assets import AssetError, check_relative
 from humans.phenotype import mh_age_to_years, unsupported_modifiers, years_to_mh_age
 from humans.spec import (
     write_text_atomic,
@@ -91,7 +93,12 @@ COLOUR_EYE_MATERIAL = {"brown": "brown", "dark_brown": "brown", "hazel": "brownl
 FILENAME_LABELS = {"afr": "Black", "asi": "Asian", "whi": "Caucasian", "mix": "Mixed"}
 ETHNICITY_GROUP = {"african": "Black", "asian": "Asian", "caucasian": "Caucasian"}
 DEFAULT_SKIN = "skins/default.mhmat"
-_HRISIM_FIELDS = ("group", "skin_tone", "seed", "eye_colour")
+# Keys that say one thing once: a second line would silently win.
+_ONCE_KEYS = frozenset({"skinMaterial", "version", "name", *PROXY_FIELDS})
+_HRISIM_FIELDS = ("group", "skin_tone", "seed", "eye_colour",
+                  # the built-in look (hair, clothes, accessories): MakeHuman has no such keys
+                  "hair_style", "hair_colour", "facial_hair", "brow_shape", "top", "top_colour",
+                  "glasses", "headscarf")
 _HRISIM_PREFIX = "# hrisim "
 
 
@@ -133,18 +140,26 @@ def content_group(spec: HumanSpec) -> str:
 
 # -- reading ----------------------------------------------------------------------------------
 def _decode(path: Path) -> str:
+    if not path.exists() and not path.is_symlink():
+        raise FileNotFoundError(f"{path}: no such MakeHuman .mhm file")
+    return read_text(path, HumanSpecError, "MakeHuman .mhm file")
+
+
+def _path_value(path: Path, lineno: int, key: str, value: str) -> str:
+    """A file path read from the .mhm: relative to the asset roots, no ``..``, not absolute."""
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{path}: no such MakeHuman .mhm file") from None
-    except IsADirectoryError:
-        raise HumanSpecError(f"{path}: expected a MakeHuman .mhm file, found a folder") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = data[: err.start].count(b"\n") + 1
-        raise HumanSpecError(
-            f"{path}:{line}: expected UTF-8 text, found byte 0x{data[err.start]:02x}") from None
+        check_relative(value)
+    except AssetError:
+        raise HumanSpecError(f"{path}:{lineno}: field '{key}': {value!r} is not a path inside the asset "
+                             "roots (expected a relative path without '..'); refused") from None
+    return value
+
+
+def _name_value(path: Path, lineno: int, key: str, value: str) -> str:
+    """A proxy name (MakeHuman finds proxies by name or UUID, never by path)."""
+    if "/" in value or "\\" in value or value.startswith("."):
+        raise HumanSpecError(f"{path}:{lineno}: field '{key}': expected a proxy name, got the path {value!r}")
+    return value
 
 
 def _float(path: Path, lineno: int, text: str, expected: str) -> float:
@@ -173,23 +188,30 @@ def import_mhm(path: str | os.PathLike, labels: Iterable[str] | None = None) -> 
     extras: dict = {}
     unknown: list[tuple[int, str]] = []
     notes: list[str] = []
+    first_line: dict[str, int] = {}  # key (modifier name) -> line, for duplicates
+    content_lines, keys_seen, lineno = 0, set(), 0
 
     for lineno, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line:
             continue
         if line.startswith(_HRISIM_PREFIX):
-            try:
-                extras = json.loads(line[len(_HRISIM_PREFIX):])
-                if not isinstance(extras, dict):
-                    raise ValueError("not an object")
-            except ValueError:
+            extras = load_json(line[len(_HRISIM_PREFIX):], f"{path}:{lineno}", HumanSpecError)
+            if not isinstance(extras, dict):
                 raise HumanSpecError(f"{path}:{lineno}: expected '# hrisim {{json object}}', "
-                                     f"got {line!r}") from None
+                                     f"got {type(extras).__name__}")
             continue
         if line.startswith("#"):
             continue
         key, *values = line.split()
+        content_lines += 1
+        keys_seen.add(key)
+        once = f"{key} {values[0]}" if key == "modifier" and values else key
+        if key in _ONCE_KEYS or key == "modifier":
+            if once in first_line:
+                raise HumanSpecError(f"{path}:{lineno}: '{once}' again (first on line {first_line[once]}); "
+                                     "each may appear once")
+            first_line[once] = lineno
         if key == "modifier":
             if len(values) != 2 or "/" not in values[0]:
                 raise HumanSpecError(f"{path}:{lineno}: expected 'modifier <group>/<name> "
@@ -205,26 +227,33 @@ def import_mhm(path: str | os.PathLike, labels: Iterable[str] | None = None) -> 
             if not values:
                 raise HumanSpecError(f"{path}:{lineno}: expected '{key} <proxy name> <uuid>', "
                                      f"got {line!r}")
-            proxies[key] = None if values[0].lower() == "none" else values[0]
+            proxies[key] = None if values[0].lower() == "none" else _name_value(path, lineno, key, values[0])
             proxy_names[values[0]] = key
         elif key == "skinMaterial":
             if not values:
                 raise HumanSpecError(f"{path}:{lineno}: expected 'skinMaterial "
                                      f"skins/<name>/<name>.mhmat', got {line!r}")
-            skin_material = " ".join(values)
+            skin_material = _path_value(path, lineno, key, " ".join(values))
             if skin_material == DEFAULT_SKIN:  # MakeHuman's ethnicity-blended default
                 skin_material = None
         elif key == "material":
             if len(values) < 2:
                 raise HumanSpecError(f"{path}:{lineno}: expected 'material <proxy name> <uuid> "
                                      f"<file.mhmat>', got {line!r}")
-            target, material = values[0], values[-1]
+            target, material = values[0], _path_value(path, lineno, key, values[-1])
             # 'material <proxy name> <uuid> <file>' (MakeHuman 1.1+) or '<uuid> <file>' (older)
             if proxy_names.get(target) == "eyes" or material.startswith("eyes/materials/"):
                 eye_material = material
         elif key not in IGNORED_KEYS:
             unknown.append((lineno, line))
 
+    if content_lines == 0:
+        raise HumanSpecError(f"{path}: no MakeHuman lines (modifier, skinMaterial, proxies...): an empty "
+                             ".mhm file would be an average person")
+    if "version" in first_line and "subdivide" not in keys_seen:
+        warnings.warn(f"{path}: ends at line {lineno} without the 'subdivide' line MakeHuman writes last; the "
+                      "file may be truncated (skin, proxies or materials after that point are missing)",
+                      stacklevel=2)
     fields: dict = {"id": path.stem, "source": str(path)}
     face = {}
     for name, (value, lineno) in modifiers.items():
@@ -297,8 +326,7 @@ def _number(value: float) -> str:
 
 def mhm_text(spec: HumanSpec) -> str:
     """MakeHuman 1.2 ``.mhm`` text for a spec (see :func:`write_mhm`)."""
-    extras = {"group": spec.group, "skin_tone": spec.skin_tone, "seed": spec.seed,
-              "eye_colour": spec.eye_colour}
+    extras = {name: getattr(spec, name) for name in _HRISIM_FIELDS}
     lines = ["# Written by hrisim (MakeHuman 1.2 .mhm format)",
              _HRISIM_PREFIX + json.dumps(extras, sort_keys=True),
              "version v1.2.0",

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
+import os
 from pathlib import Path
 
 import numpy as np
 
+from hrisim.textio import read_text
 from humans.assets import AssetError
 from humans.body_model import HM08_VERTEX_COUNT
 from humans.topology import TexturedTopology, hm08_axes_to_world, uv_split
@@ -43,21 +46,35 @@ class Proxy:
         return self.refs.shape[0]
 
 
-def _int(path: Path, lineno: int, text: str) -> int:
+def _int(path: Path, lineno: int, text: str, limit: int = HM08_VERTEX_COUNT) -> int:
+    """A vertex index in [0, limit)."""
     try:
-        return int(text)
+        value = int(text)
     except ValueError:
-        raise AssetError(f"{path}:{lineno}: expected a vertex index, got {text!r}") from None
+        raise AssetError(f"{path}:{lineno}: expected a vertex index, got {text[:40]!r}") from None
+    if not 0 <= value < limit:
+        raise AssetError(f"{path}:{lineno}: vertex index {value} outside hm08's vertices [0, {limit})")
+    return value
+
+
+def _finite(path: Path, lineno: int, text: str, what: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise AssetError(f"{path}:{lineno}: expected a number for {what}, got {text[:40]!r}") from None
+    if not math.isfinite(value):
+        raise AssetError(f"{path}:{lineno}: expected a finite number for {what}, got {text[:40]!r}")
+    return value
 
 
 def read_mhclo(path: str | Path) -> Proxy:
     """Parse a .mhclo and the OBJ it names; errors name the file and line."""
     path = Path(path)
-    try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{path}: no such MakeHuman proxy file") from None
+    if not path.exists() and not path.is_symlink():
+        raise FileNotFoundError(f"{path}: no such MakeHuman proxy file")
+    lines = read_text(path, AssetError, "MakeHuman proxy file").splitlines()
     header: dict[str, list[str]] = {}
+    header_lines: dict[str, int] = {}
     scale: dict[str, tuple[int, int, float]] = {}
     refs, weights, offsets, deleted = [], [], [], []
     state = "header"
@@ -78,31 +95,35 @@ def read_mhclo(path: str | Path) -> Proxy:
         elif not _is_number(head):  # header keys may also follow 'verts' (short04 has 'material')
             if head in ("x_scale", "y_scale", "z_scale"):
                 if len(parts) != 4:
-                    raise AssetError(f"{path}:{lineno}: expected '{head} <vertex> <vertex> <distance>', got {line!r}")
-                try:
-                    scale[head[0]] = (int(parts[1]), int(parts[2]), float(parts[3]))
-                except ValueError:
-                    raise AssetError(f"{path}:{lineno}: expected '{head} <vertex> <vertex> <distance>', got {line!r}") from None
+                    raise AssetError(f"{path}:{lineno}: expected '{head} <vertex> <vertex> <distance>', "
+                                     f"got {len(parts)} fields")
+                if head[0] in scale:
+                    raise AssetError(f"{path}:{lineno}: '{head}' again; each scale may appear once")
+                distance = _finite(path, lineno, parts[3], f"the {head} distance")
+                if distance <= 0:
+                    raise AssetError(f"{path}:{lineno}: field '{head}': expected a distance > 0, got {distance!r}")
+                scale[head[0]] = (_int(path, lineno, parts[1]), _int(path, lineno, parts[2]), distance)
             else:
+                if head in header and head in _SINGLE_KEYS:
+                    raise AssetError(f"{path}:{lineno}: '{head}' again (first on line {header_lines[head]}); "
+                                     "each key may appear once")
                 header.setdefault(head, parts[1:])
+                header_lines.setdefault(head, lineno)
             continue
         if state == "verts":
             if len(parts) == 1:
                 i = _int(path, lineno, parts[0])
                 refs.append((i, i, i)); weights.append((1.0, 0.0, 0.0)); offsets.append((0.0, 0.0, 0.0))
             elif len(parts) >= 9:
-                try:
-                    refs.append(tuple(int(p) for p in parts[:3]))
-                    weights.append(tuple(float(p) for p in parts[3:6]))
-                    offsets.append(tuple(float(p) for p in parts[6:9]))
-                except ValueError:
-                    raise AssetError(f"{path}:{lineno}: expected 'i0 i1 i2 w0 w1 w2 dx dy dz', got {line!r}") from None
+                refs.append(tuple(_int(path, lineno, p) for p in parts[:3]))
+                weights.append(tuple(_finite(path, lineno, p, "a weight") for p in parts[3:6]))
+                offsets.append(tuple(_finite(path, lineno, p, "an offset") for p in parts[6:9]))
             else:
-                raise AssetError(f"{path}:{lineno}: expected a vertex row of 1 or 9 numbers, got {line!r}")
+                raise AssetError(f"{path}:{lineno}: expected a vertex row of 1 or 9 numbers, got {len(parts)}")
         elif state == "delete":
             deleted.extend(_index_ranges(path, lineno, parts))
         else:
-            raise AssetError(f"{path}:{lineno}: a vertex row before the 'verts' line: {line!r}")
+            raise AssetError(f"{path}:{lineno}: a vertex row before the 'verts' line")
     if not refs:
         raise AssetError(f"{path}: no 'verts' rows: not a MakeHuman proxy file")
     refs_a = np.asarray(refs, np.int64)
@@ -113,7 +134,7 @@ def read_mhclo(path: str | Path) -> Proxy:
     if missing_axes and np.any(offsets):
         raise AssetError(f"{path}: offsets need x_scale, y_scale and z_scale; missing {missing_axes}")
     obj_name = " ".join(header.get("obj_file", [f"{path.stem}.obj"]))
-    mesh = read_obj_mesh(path.parent / obj_name)
+    mesh = read_obj_mesh(_beside(path, obj_name, header_lines.get("obj_file")))
     if mesh.n_source_vertices != len(refs):
         raise AssetError(f"{path}: {len(refs)} vertex rows but {obj_name} has {mesh.n_source_vertices} vertices")
     return Proxy(
@@ -124,11 +145,33 @@ def read_mhclo(path: str | Path) -> Proxy:
         weights=np.asarray(weights, np.float32),
         offsets=np.asarray(offsets, np.float32),
         scale_refs=scale,
-        z_depth=int(float((header.get("z_depth") or ["50"])[0])),
+        z_depth=int(_finite(path, header_lines.get("z_depth", 0), (header.get("z_depth") or ["50"])[0], "z_depth")),
         delete_verts=np.asarray(sorted(set(deleted)), np.int64),
         material=" ".join(header["material"]) if header.get("material") else None,
         mesh=mesh,
     )
+
+
+_SINGLE_KEYS = frozenset({"name", "uuid", "obj_file", "material", "z_depth", "basemesh"})
+
+
+def _beside(path: Path, reference: str, lineno: int | None) -> Path:
+    """The file a .mhclo names (its OBJ), which must lie in the .mhclo's own folder: MakeHuman
+    keeps it there, and a path out of it (``..``, absolute, a symlink out) is refused."""
+    where = f"{path}:{lineno}" if lineno else f"{path}"
+    folder = path.parent.resolve()
+    candidate = Path(os.path.normpath(folder / reference.replace("\\", "/")))
+    if os.path.isabs(reference) or not candidate.is_relative_to(folder):
+        raise AssetError(f"{where}: obj_file {reference!r} leads outside the proxy's folder {folder}; refused")
+    try:
+        real = candidate.resolve(strict=True)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{where}: no such OBJ file {candidate} (named by obj_file)") from None
+    except (OSError, RuntimeError) as err:
+        raise AssetError(f"{where}: obj_file {reference!r} cannot be resolved ({err})") from None
+    if not real.is_relative_to(folder):
+        raise AssetError(f"{where}: obj_file {reference!r} is a link to outside the proxy's folder {folder}; refused")
+    return candidate
 
 
 def _is_number(text: str) -> bool:
@@ -146,6 +189,8 @@ def _index_ranges(path: Path, lineno: int, parts: list[str]) -> list[int]:
     while i < len(parts):
         if i + 2 < len(parts) and parts[i + 1] == "-":
             a, b = _int(path, lineno, parts[i]), _int(path, lineno, parts[i + 2])
+            if b < a:
+                raise AssetError(f"{path}:{lineno}: delete_verts range {a} - {b} runs backwards")
             out.extend(range(a, b + 1))
             i += 3
         else:
@@ -158,29 +203,39 @@ def _index_ranges(path: Path, lineno: int, parts: list[str]) -> list[int]:
 def read_obj_mesh(path: Path) -> TexturedTopology:
     """The faces and UVs of a proxy's OBJ (its vertex positions are replaced by the fit)."""
     n_vertices, uvs, face_v, face_vt = 0, [], [], []
-    try:
-        stream = open(path, encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{path}: no such OBJ file (named by its .mhclo)") from None
-    with stream:
-        for lineno, line in enumerate(stream, start=1):
-            if line.startswith("v "):
-                n_vertices += 1
-            elif line.startswith("vt "):
-                uvs.append([float(x) for x in line.split()[1:3]])
-            elif line.startswith("f "):
-                corners = line.split()[1:]
-                try:
-                    v = [int(c.split("/")[0]) - 1 for c in corners]
-                    vt = [int(c.split("/")[1]) - 1 if "/" in c and c.split("/")[1] else -1 for c in corners]
-                except ValueError:
-                    raise AssetError(f"{path}:{lineno}: expected 'f v/vt ...', got {line.strip()!r}") from None
-                if len(v) not in (3, 4):
-                    raise AssetError(f"{path}:{lineno}: expected a triangle or quad, got {len(v)} corners")
-                if len(v) == 3:
-                    v.append(v[-1]); vt.append(vt[-1])
-                face_v.append(v)
-                face_vt.append(vt)
+    if not path.exists() and not path.is_symlink():
+        raise FileNotFoundError(f"{path}: no such OBJ file (named by its .mhclo)")
+    text = read_text(path, AssetError, "Wavefront OBJ file")
+    face_lines: list[int] = []
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if line.startswith("v "):
+            n_vertices += 1
+        elif line.startswith("vt "):
+            uv = line.split()[1:3]
+            uvs.append([_finite(path, lineno, x, "a texture coordinate") for x in uv])
+            if len(uv) != 2:
+                raise AssetError(f"{path}:{lineno}: expected 'vt u v', got {len(uv)} numbers")
+        elif line.startswith("f "):
+            corners = line.split()[1:]
+            try:
+                v = [int(c.split("/")[0]) - 1 for c in corners]
+                vt = [int(c.split("/")[1]) - 1 if "/" in c and c.split("/")[1] else -1 for c in corners]
+            except ValueError:
+                raise AssetError(f"{path}:{lineno}: expected 'f v/vt ...' with whole numbers") from None
+            if len(v) not in (3, 4):
+                raise AssetError(f"{path}:{lineno}: expected a triangle or quad, got {len(v)} corners")
+            face_lines.append(lineno)
+            if len(v) == 3:
+                v.append(v[-1]); vt.append(vt[-1])
+            face_v.append(v)
+            face_vt.append(vt)
+    for index, (v, vt) in enumerate(zip(face_v, face_vt)):
+        if min(v) < 0 or max(v) >= n_vertices:
+            raise AssetError(f"{path}:{face_lines[index]}: face vertex outside the file's {n_vertices} vertices "
+                             "(indices count from 1)")
+        if max(vt) >= len(uvs) or min(vt) < -1:
+            raise AssetError(f"{path}:{face_lines[index]}: face texture coordinate outside the file's {len(uvs)} "
+                             "'vt' rows (indices count from 1)")
     uv_array = np.asarray(uvs, np.float32).reshape(-1, 2)
     fv, fvt = np.asarray(face_v, np.int64), np.asarray(face_vt, np.int64)
     if (fvt < 0).any():  # faces without UVs: give them a UV of their own (0, 0)

@@ -22,8 +22,10 @@ from typing import Any
 
 import yaml
 
+from hrisim.errors import HrisimError
 
-class HumanSpecError(ValueError):
+
+class HumanSpecError(HrisimError):
     """A human description (spec field, suite file or ``.mhm`` line) is not what hrisim expects."""
 
 
@@ -328,7 +330,7 @@ def _read_document(path: Path) -> Any:
     except UnicodeDecodeError as err:
         raise HumanSpecError(f"{path}: expected UTF-8 text ({err.reason})") from None
     try:
-        from animations.files import load_json, load_yaml  # bounded, duplicate keys refused
+        from hrisim.textio import load_json, load_yaml  # bounded, duplicate keys refused
 
         return load_yaml(text, path, HumanSpecError) if kind == "yaml" else load_json(text, path, HumanSpecError)
     except yaml.YAMLError as err:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import math
 import os
 import warnings
 from collections.abc import Sequence
@@ -27,6 +28,7 @@ import numpy as np
 
 from ..catalogue import CATALOGUE, resolve_key
 from ..errors import AnimationError
+from ..files import load_json, read_text
 from .base import RigFrames, UnsupportedAUWarning, check_values
 
 HM08_VERTEX_COUNT = 19158
@@ -63,26 +65,36 @@ class Target:
 
 
 def read_target(path: str | Path) -> Target:
-    """Parse a ``.target`` file (``vertex dx dy dz`` per line; ``#`` comments); errors name file:line."""
+    """Parse a ``.target`` file (``vertex dx dy dz`` per line; ``#`` comments); errors name file:line.
+
+    Offsets must be finite and a vertex may appear once. Errors never quote the file's content:
+    a file that is not a target (say, a link to a system file) is not echoed back.
+    """
     path = Path(path)
-    idx, rows = [], []
-    with open(path, encoding="utf-8", errors="replace") as stream:
-        for lineno, raw in enumerate(stream, start=1):
-            line = raw.split("#", 1)[0].strip()
-            if not line:
-                continue
-            parts = line.split()
-            try:
-                if len(parts) != 4:
-                    raise ValueError
-                i = int(parts[0])
-                d = (float(parts[1]), float(parts[2]), float(parts[3]))
-            except ValueError:
-                raise AnimationError(f"{path}:{lineno}: expected 'vertex dx dy dz', got {line!r}") from None
-            if not 0 <= i < HM08_VERTEX_COUNT:
-                raise AnimationError(f"{path}:{lineno}: vertex {i} is outside hm08's {HM08_VERTEX_COUNT} vertices")
-            idx.append(i)
-            rows.append(d)
+    idx, rows, first = [], [], {}
+    for lineno, raw in enumerate(read_text(path, what="FACSHuman .target file").splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        parts = line.split()
+        try:
+            if len(parts) != 4:
+                raise ValueError
+            i = int(parts[0])
+            d = (float(parts[1]), float(parts[2]), float(parts[3]))
+        except ValueError:
+            raise AnimationError(f"{path}:{lineno}: expected 'vertex dx dy dz' (an integer and three "
+                                 f"numbers), got a line of {len(parts)} field(s) that is not") from None
+        if not 0 <= i < HM08_VERTEX_COUNT:
+            raise AnimationError(f"{path}:{lineno}: vertex {i} is outside hm08's {HM08_VERTEX_COUNT} vertices")
+        if not all(math.isfinite(x) for x in d):
+            raise AnimationError(f"{path}:{lineno}: vertex {i}: expected finite offsets dx dy dz")
+        if i in first:
+            raise AnimationError(f"{path}:{lineno}: vertex {i} again (first on line {first[i]}); "
+                                 "each vertex may appear once")
+        first[i] = lineno
+        idx.append(i)
+        rows.append(d)
     return Target(path.stem, path, np.asarray(idx, np.int64), np.asarray(rows, np.float32).reshape(-1, 3))
 
 
@@ -97,12 +109,23 @@ class FacsHumanPack:
                 f"in {self.root}; install it from {DEFAULT_URL} (the default) or '--from PATH_OR_URL'"
             )
         self.files: dict[str, Path] = {}
+        real_root = self.root.resolve()
         for path in sorted(self.root.rglob("*.target")):
+            try:
+                inside = path.resolve(strict=True).is_relative_to(real_root)
+            except (OSError, RuntimeError):  # a dangling link or a loop
+                inside = False
+            if not inside:
+                raise AnimationError(f"{path}: a link to outside the pack folder {real_root}, or broken; "
+                                     "refused (reinstall with 'hrisim assets install facshuman')")
             self.files.setdefault(path.stem, path)
         if not self.files:
             raise AnimationError(f"{self.root}: no .target files; reinstall with 'hrisim assets install facshuman'")
         au_json = next(iter(sorted(self.root.rglob("au.json"))), None)
-        self.names: dict[str, str] = json.loads(au_json.read_text(encoding="utf-8")) if au_json else {}
+        names = load_json(read_text(au_json, what="au.json file"), au_json) if au_json else {}
+        if not isinstance(names, dict) or not all(isinstance(v, str) for v in names.values()):
+            raise AnimationError(f"{au_json}: expected an object of target key -> AU name")
+        self.names: dict[str, str] = names
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -189,8 +212,18 @@ def install_pack(source: str | os.PathLike | None = None, dest: str | os.PathLik
         tree = _unpacked(source, work)
         staging = work / "pack"
         count = 0
+        real_tree = tree.resolve()
         for path in sorted(tree.rglob("*")):
-            if path.is_file() and (path.suffix in (".target", ".json") or path.name.upper().startswith("LICENSE")):
+            wanted = path.suffix in (".target", ".json") or path.name.upper().startswith("LICENSE")
+            if wanted and path.is_symlink():
+                try:
+                    inside = path.resolve(strict=True).is_relative_to(real_tree)
+                except (OSError, RuntimeError):
+                    inside = False
+                if not inside:
+                    raise AnimationError(f"{source}: {path.relative_to(tree)} is a link to outside the pack, "
+                                         "or broken; refused (nothing was installed)")
+            if path.is_file() and wanted:
                 rel = path.relative_to(tree)
                 (staging / rel).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(path, staging / rel)
@@ -230,8 +263,61 @@ def _unpacked(source: str, work: Path) -> Path:
         if not archive.is_file():
             raise FileNotFoundError(f"{archive}: no such folder or archive of FACSHuman targets")
     target = work / "unpacked"
-    try:
-        shutil.unpack_archive(str(archive), str(target))
-    except (shutil.ReadError, ValueError) as exc:
-        raise AnimationError(f"{source}: not a readable .zip or .tar archive ({exc})") from None
+    extract_archive(archive, target, source)
     return target
+
+
+MAX_ARCHIVE_BYTES = 4 * 1024 ** 3  # uncompressed; the FACSHuman repository is about 0.2 GB
+MAX_ARCHIVE_MEMBERS = 200_000
+
+
+def extract_archive(archive: Path, dest: Path, source: str | None = None) -> None:
+    """Unpack a .zip or tar archive strictly inside ``dest``.
+
+    Refused, with nothing extracted, are: absolute members, members with ``..``, links (tar:
+    Python's ``data`` filter, which also drops device files and setuid bits; zip: symlink
+    entries), more than :data:`MAX_ARCHIVE_MEMBERS` members and more than
+    :data:`MAX_ARCHIVE_BYTES` uncompressed (a zip bomb).
+    """
+    import tarfile
+    import zipfile
+
+    name = source or str(archive)
+    dest.mkdir(parents=True, exist_ok=True)
+    real_dest = dest.resolve()
+    try:
+        if zipfile.is_zipfile(archive):
+            with zipfile.ZipFile(archive) as zf:
+                members = zf.infolist()
+                _check_members(name, [(m.filename, m.file_size, (m.external_attr >> 16) & 0o170000 == 0o120000)
+                                      for m in members], real_dest)
+                for member in members:
+                    zf.extract(member, real_dest)
+            return
+        with tarfile.open(archive) as tf:
+            members = tf.getmembers()
+            _check_members(name, [(m.name, m.size, m.issym() or m.islnk()) for m in members], real_dest)
+            tf.extractall(real_dest, filter="data")
+    except AnimationError:
+        raise
+    except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+        raise AnimationError(f"{name}: not a readable .zip or .tar archive ({type(exc).__name__}: "
+                             f"{str(exc)[:120]})") from None
+
+
+def _check_members(name: str, members: list[tuple[str, int, bool]], dest: Path) -> None:
+    if len(members) > MAX_ARCHIVE_MEMBERS:
+        raise AnimationError(f"{name}: {len(members)} members; at most {MAX_ARCHIVE_MEMBERS}")
+    total = 0
+    for member, size, is_link in members:
+        text = member.replace("\\", "/")
+        if text.startswith("/") or (len(text) > 1 and text[1] == ":") or ".." in text.split("/"):
+            raise AnimationError(f"{name}: member {member!r} would be written outside {dest}; refused "
+                                 "(nothing was extracted)")
+        if is_link:
+            raise AnimationError(f"{name}: member {member!r} is a link; refused (nothing was extracted)")
+        if not (dest / text).resolve().is_relative_to(dest):
+            raise AnimationError(f"{name}: member {member!r} would be written outside {dest}; refused")
+        total += max(size, 0)
+        if total > MAX_ARCHIVE_BYTES:
+            raise AnimationError(f"{name}: over {MAX_ARCHIVE_BYTES} bytes uncompressed (a zip bomb?); refused")

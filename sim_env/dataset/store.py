@@ -22,6 +22,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from hrisim.errors import HrisimError
 from hrisim.io import atomic_path, atomic_write_text
 from hrisim.seeds import derived_seed
 
@@ -38,7 +39,7 @@ FILE_COLUMNS = (("file", "sha256"), ("labels_file", "labels_sha256"), ("crop_fil
 DEPENDENCIES = ("torch", "anny", "pyrender", "PyOpenGL", "numpy", "av", "trimesh", "Pillow")
 
 
-class DatasetError(ValueError):
+class DatasetError(HrisimError):
     """A dataset folder or an input to the generator is not what was expected."""
 
 
