@@ -61,21 +61,21 @@ def test_configs_built_in_python_are_checked():
 
 def test_duplicate_keys_are_an_error_naming_the_line(tmp_path):
     text = "name: x\ndata:\n  real: r\ntrain:\n  lr: 0.001\n  batch_size: 4\n  lr: 0.1\n"
-    with pytest.raises(ValueError, match=r"exp\.yaml: line 7: key 'lr' appears twice in one mapping \(first on line 5\)"):
+    with pytest.raises(ValueError, match=r"exp\.yaml:7: duplicate key 'lr' \(first on line 5\)"):
         _load(tmp_path, text=text)
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32"])
 def test_utf16_and_utf32_files_are_named(tmp_path, encoding):
-    with pytest.raises(ValueError, match=r"exp\.yaml: the file is UTF-16 or UTF-32 encoded; save it as UTF-8"):
+    with pytest.raises(ValueError, match=r"exp\.yaml: the file is UTF-16 (or UTF-32 )?text.*; save it as UTF-8"):
         _load(tmp_path, raw="name: x\ndata:\n  real: r\n".encode(encoding))
 
 
 def test_other_encodings_and_syntax_errors_are_named(tmp_path):
-    with pytest.raises(ValueError, match=r"exp\.yaml: expected UTF-8 text"):
+    with pytest.raises(ValueError, match=r"exp\.yaml:1: expected UTF-8 text"):
         _load(tmp_path, raw="name: caf\xe9\ndata:\n  real: r\n".encode("latin-1"))
     assert _load(tmp_path, raw=b"\xef\xbb\xbfname: x\ndata:\n  real: r\n").name == "x"  # a UTF-8 BOM is fine
-    with pytest.raises(ValueError, match=r"exp\.yaml: not valid YAML: line 2, column"):
+    with pytest.raises(ValueError, match=r"exp\.yaml:2:\d+: invalid YAML"):
         _load(tmp_path, text="name: x\ndata: real: r\n")
     with pytest.raises(ValueError, match=r"exp\.yaml: a config is a mapping"):
         _load(tmp_path, text="- a\n- b\n")

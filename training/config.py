@@ -13,6 +13,12 @@ from typing import Annotated, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from hrisim.errors import HrisimError
+
+class ConfigError(HrisimError):
+    """A bad experiment config; the message names the file and the field."""
+
+
 MODEL_KINDS = ("inception_time", "knn_dtw", "cnn3d")
 STRATEGIES = ("real_only", "pretrain_finetune", "mixed", "synthetic_only")
 PROTOCOLS = ("cv", "holdout")
@@ -38,7 +44,9 @@ class DataConfig(_Section):
     emotions: Optional[list[str]] = None
     humans: Optional[list[str]] = None
     val_humans: Annotated[int, Field(ge=0)] = 5  # synthetic validation humans (paper: 19 train / 5 validation)
-    synthetic_crops: Literal["mtcnn", "generator"] = "mtcnn"  # "mtcnn": crop every clip alike; "generator": the manifest's crop_file
+    # "mtcnn": crop every clip alike (the paper); "boxes": synthetic clips at the generator's ground-truth
+    # face boxes (labels file), no detector; "generator": the manifest's crop_file
+    synthetic_crops: Literal["mtcnn", "boxes", "generator"] = "mtcnn"
     cache_dir: Optional[str] = None  # crops/embeddings cache; None: $HRISIM_CACHE or ~/.cache/hrisim (perception's)
 
 
@@ -68,6 +76,8 @@ class TrainConfig(_Section):
     augment: bool = True  # per-clip augmentation (images only: frozen runs use cached embeddings)
     device: str = "auto"  # "auto" = cuda when present
     embed_batch_size: PositiveInt = 64
+    facenet_runtime: Literal["auto", "torch", "onnxruntime", "openvino"] = "auto"  # frozen FaceNet's runtime (perception.features)
+    embed_threads: Optional[PositiveInt] = None  # its intra-op threads; None: all cores
     progress: bool = True
 
 
@@ -177,7 +187,7 @@ def _known_fields(parent: str) -> list[str]:
 
 def _choice(value, allowed, where):
     if value not in allowed:
-        raise ValueError(f"{where}: {value!r} is not one of {', '.join(allowed)}")
+        raise ConfigError(f"{where}: {value!r} is not one of {', '.join(allowed)}")
 
 
 def validate(cfg: ExperimentConfig, where: str) -> ExperimentConfig:
@@ -185,82 +195,46 @@ def validate(cfg: ExperimentConfig, where: str) -> ExperimentConfig:
     try:  # a config built in Python with a bad field: the same message as from a file
         cfg = ExperimentConfig.model_validate(cfg.model_dump())
     except ValidationError as exc:
-        raise ValueError(_format(exc, where)) from None
+        raise ConfigError(_format(exc, where)) from None
     if cfg.model.length == "full" and cfg.model.kind != "knn_dtw":
-        raise ValueError(f"{where}: model.length: 'full' is for knn_dtw only (networks need a fixed L)")
+        raise ConfigError(f"{where}: model.length: 'full' is for knn_dtw only (networks need a fixed L)")
     needs_real = cfg.strategy.kind != "synthetic_only" or cfg.evaluation.protocol == "cv"
     needs_syn = cfg.strategy.kind != "real_only" or cfg.evaluation.protocol == "holdout"
     if needs_real and not cfg.data.real:
-        raise ValueError(f"{where}: data.real is required by strategy {cfg.strategy.kind!r} / protocol {cfg.evaluation.protocol!r}")
+        raise ConfigError(f"{where}: data.real is required by strategy {cfg.strategy.kind!r} / protocol {cfg.evaluation.protocol!r}")
     if needs_syn and not cfg.data.synthetic:
-        raise ValueError(f"{where}: data.synthetic is required by strategy {cfg.strategy.kind!r} / protocol {cfg.evaluation.protocol!r}")
+        raise ConfigError(f"{where}: data.synthetic is required by strategy {cfg.strategy.kind!r} / protocol {cfg.evaluation.protocol!r}")
     if cfg.evaluation.protocol == "holdout" and cfg.strategy.kind != "synthetic_only":
-        raise ValueError(f"{where}: evaluation.protocol: 'holdout' tests on unseen synthetic humans: use strategy.kind synthetic_only")
+        raise ConfigError(f"{where}: evaluation.protocol: 'holdout' tests on unseen synthetic humans: use strategy.kind synthetic_only")
     if cfg.model.kind == "knn_dtw" and cfg.strategy.kind == "pretrain_finetune":
-        raise ValueError(f"{where}: strategy.kind: pretrain_finetune has nothing to fine-tune in knn_dtw")
+        raise ConfigError(f"{where}: strategy.kind: pretrain_finetune has nothing to fine-tune in knn_dtw")
     if cfg.model.kind == "knn_dtw" and not cfg.model.freeze_facenet:
-        raise ValueError(f"{where}: model.freeze_facenet: knn_dtw uses frozen FaceNet features: set it true")
+        raise ConfigError(f"{where}: model.freeze_facenet: knn_dtw uses frozen FaceNet features: set it true")
     return cfg
 
 
 def config_from_dict(mapping: dict, where: str = "<config>") -> ExperimentConfig:
     if not isinstance(mapping, dict) or "name" not in mapping:
-        raise ValueError(f"{where}: a config is a mapping with at least a 'name' field")
+        raise ConfigError(f"{where}: a config is a mapping with at least a 'name' field")
     try:
         cfg = ExperimentConfig.model_validate(mapping)
     except ValidationError as exc:
-        raise ValueError(_format(exc, where)) from None
+        raise ConfigError(_format(exc, where)) from None
     return validate(cfg, where)
 
 
 def read_yaml(path: str | Path):
-    """YAML from a UTF-8 file (a BOM is fine); UTF-16/32 or other bytes, a syntax error or a key given
-    twice in one mapping is a ValueError naming the file (and the line)."""
-    import yaml
+    """YAML from a UTF-8 file through hrisim's strict reader (duplicate keys, alias bombs, UTF-16 and
+    other encodings refused, naming the file and line); UTF-16/32 without a BOM is named too."""
+    from hrisim.textio import load_yaml, read_text
 
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{path}: config file not found") from None
-    except IsADirectoryError:
-        raise ValueError(f"{path}: expected a YAML file, found a directory") from None
-    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or raw[:4] in (b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00") or b"\x00" in raw[:200]:
-        raise ValueError(f"{path}: the file is UTF-16 or UTF-32 encoded; save it as UTF-8")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise ValueError(f"{path}: expected UTF-8 text ({err.reason} at byte {err.start})") from None
-    try:
-        return yaml.load(text, Loader=_unique_key_loader())
-    except _DuplicateKey as exc:
-        raise ValueError(f"{path}: {exc}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}:" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ValueError(f"{path}: not valid YAML:{where} {problem}") from None
-
-
-class _DuplicateKey(Exception):
-    pass
-
-
-def _unique_key_loader():
-    import yaml
-
-    class Loader(yaml.SafeLoader):
-        def construct_mapping(self, node, deep=False):
-            seen = {}
-            for key_node, _ in node.value:
-                key = self.construct_object(key_node, deep=True)
-                if key in seen:
-                    raise _DuplicateKey(f"line {key_node.start_mark.line + 1}: key {key!r} appears twice in one mapping "
-                                        f"(first on line {seen[key] + 1})")
-                seen[key] = key_node.start_mark.line
-            return super().construct_mapping(node, deep)
-
-    return Loader
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: config file not found")
+    text = read_text(path, ConfigError, "YAML config")
+    if "\x00" in text:  # UTF-16/32 without a byte-order mark decodes as UTF-8 with NUL bytes
+        raise ConfigError(f"{path}: the file is UTF-16 or UTF-32 text (NUL bytes); save it as UTF-8")
+    return load_yaml(text, path, ConfigError)
 
 
 def load_config(path: str | Path, overrides: list[str] = ()) -> ExperimentConfig:
@@ -271,17 +245,17 @@ def load_config(path: str | Path, overrides: list[str] = ()) -> ExperimentConfig
     mapping = read_yaml(path)
     mapping = mapping or {}
     if not isinstance(mapping, dict):
-        raise ValueError(f"{path}: a config is a mapping with at least a 'name' field, got {type(mapping).__name__}")
+        raise ConfigError(f"{path}: a config is a mapping with at least a 'name' field, got {type(mapping).__name__}")
     for item in overrides:
         key, sep, raw = item.partition("=")
         if not sep:
-            raise ValueError(f"override {item!r}: expected section.field=value")
+            raise ConfigError(f"override {item!r}: expected section.field=value")
         node = mapping
         *parents, leaf = key.strip().split(".")
         for p in parents:
             node = node.setdefault(p, {})
             if not isinstance(node, dict):
-                raise ValueError(f"override {item!r}: {p!r} is not a section")
+                raise ConfigError(f"override {item!r}: {p!r} is not a section")
         node[leaf] = yaml.safe_load(raw)
     return config_from_dict(_expand(mapping), str(path))
 
