@@ -38,8 +38,20 @@ def _cmd_assets_list(args) -> int:
 def _cmd_assets_install(args) -> int:
     from animations.rigs.facshuman import DEFAULT_URL, FacsHumanPack, install_pack
 
+    if args.pack == "makehuman":
+        from humans.makehuman_pack import install_makehuman
+
+        if not args.source:
+            raise ValueError("'hrisim assets install makehuman' needs --from PATH_OR_URL: a MakeHuman "
+                             "data folder, the makehumancommunity/makehuman-assets repository (or its "
+                             "archive) or a URL of an archive")
+        print(f"installing MakeHuman assets from {args.source} ...", file=sys.stderr)
+        pack = install_makehuman(args.source, args.dest)
+        kinds = ", ".join(f"{n} {k}" for k, n in sorted(pack.by_kind.items()))
+        print(f"{pack.dest} ({pack.files} files: {kinds}; checksums in MANIFEST.sha256)")
+        return 0
     if args.pack != "facshuman":
-        raise ValueError(f"unknown asset pack {args.pack!r}: expected 'facshuman'")
+        raise ValueError(f"unknown asset pack {args.pack!r}: expected 'facshuman' or 'makehuman'")
     source = args.source or DEFAULT_URL
     print(f"installing FACSHuman targets from {source} ...", file=sys.stderr)
     dest = install_pack(source, args.dest)
@@ -92,11 +104,14 @@ def register(sub, groups) -> None:
     alist = asub.add_parser("list", help="the asset roots in search order, what each offers, the FACSHuman pack")
     alist.add_argument("--asset-path", default=None, help=ASSET_PATH_HELP)
     alist.set_defaults(func=_cmd_assets_list)
-    install = asub.add_parser("install", help="install an optional asset pack (facshuman)")
-    install.add_argument("pack", choices=["facshuman"], help="the pack to install")
+    install = asub.add_parser("install", help="install an optional asset pack (facshuman, makehuman)")
+    install.add_argument("pack", choices=["facshuman", "makehuman"],
+                         help="facshuman: AU targets; makehuman: MakeHuman's CC0 skins, hair, eyebrows, eyelashes, eyes")
     install.add_argument("--from", dest="source", default=None,
-                         help="folder, .zip/.tar.gz archive or URL (default: the public FACSHuman repository archive)")
-    install.add_argument("--dest", default=None, help="install folder (default: <hrisim user data>/facshuman)")
+                         help="folder, .zip/.tar.gz archive or URL (facshuman default: the public FACSHuman "
+                              "repository archive; makehuman: required)")
+    install.add_argument("--dest", default=None,
+                         help="install folder (default: <hrisim user data>/facshuman or /makehuman)")
     install.set_defaults(func=_cmd_assets_install)
 
     sheet = groups["humans"].add_parser("sheet", help="contact sheet: one neutral frontal portrait per person (PNG)")

@@ -145,3 +145,12 @@ def test_not_makehuman_assets_is_a_clear_error(tmp_path, data_dir):
         install_makehuman(tmp_path / "empty")
     with pytest.raises(FileNotFoundError, match="no such folder or archive"):
         install_makehuman(tmp_path / "missing.zip")
+
+
+def test_cli_installs_makehuman(tmp_path, data_dir, capsys):
+    from sim_env.cli import main
+
+    assert main(["assets", "install", "makehuman", "--from", str(_small_pack(tmp_path))]) == 0
+    out = capsys.readouterr().out
+    assert str(data_dir / "makehuman") in out and "2 eyebrows" in out
+    assert verify_pack() == []

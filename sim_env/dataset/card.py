@@ -36,10 +36,33 @@ def balance_tables(rows) -> dict:
         "Humans by group × gender": humans,
         "Splits (subject-disjoint)": splits,
     }
+    if "hair_style" in df.columns:
+        tables.update(look_tables(df))
     if views.shape[1] <= 15:
         tables["Viewpoint coverage (clips per horizontal × vertical angle, degrees)"] = views
     else:
         tables["Viewpoint ranges (random viewpoints)"] = df[["h_deg", "v_deg", "distance_m"]].describe().loc[["min", "mean", "max"]]
+    return tables
+
+
+def look_tables(df) -> dict:
+    """Humans by hair length and texture per group × gender, and by facial hair, top and accessory:
+    a reviewer sees whether looks are balanced or follow a stereotype."""
+    import pandas as pd
+
+    from humans.hair import STYLE_TRAITS
+
+    people = df.drop_duplicates("human_id").copy()
+    people["hair_length"] = [STYLE_TRAITS.get(s, ("?", "?"))[0] for s in people["hair_style"]]
+    people["hair_texture"] = [STYLE_TRAITS.get(s, ("?", "?"))[1] for s in people["hair_style"]]
+    tables = {}
+    for column in ("hair_length", "hair_texture", "hair_style"):
+        tables[f"Humans by group × gender × {column.replace('_', ' ')}"] = people.pivot_table(
+            index=["group", "gender"], columns=column, values="human_id", aggfunc="count", fill_value=0)
+    extras = {c: people[c].astype(str).value_counts() for c in ("facial_hair", "top", "glasses", "headscarf")
+              if c in people.columns}
+    tables["Facial hair, tops and accessories (humans)"] = (
+        pd.concat(extras).rename("humans").rename_axis(["item", "value"]).to_frame())
     return tables
 
 

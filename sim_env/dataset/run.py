@@ -23,6 +23,7 @@ from typing import Callable
 
 from hrisim import hrisim_version
 from hrisim.io import atomic_write_text
+from humans.hair import hair_style_of
 from sim_env.dataset.journal import files_intact, journal_path, read_journal
 from sim_env.dataset.plan import ClipPlan, GenerateConfig, GroupPlan, Plan, make_plan, parse_background, select_groups
 from sim_env.dataset.store import JOURNAL_DIR, MANIFEST_COLUMNS, DatasetError, write_dataset_files
@@ -41,6 +42,8 @@ def manifest_row(config: GenerateConfig, group: GroupPlan, clip: ClipPlan, files
         "human_id": h.id, "group": h.group, "gender": h.sex, "age_years": round(float(h.age_years), 2),
         "african": round(float(h.african), 4), "asian": round(float(h.asian), 4),
         "caucasian": round(float(h.caucasian), 4), "skin_tone": int(h.effective_skin_tone),
+        "hair_style": hair_style_of(h), "facial_hair": h.facial_hair, "top": h.top, "glasses": h.glasses,
+        "headscarf": h.headscarf or "none",
         "animation_id": a.id, "emotion": a.emotion, "aus": ";".join(a.keys),
         "h_deg": float(vp.horizontal_deg), "v_deg": float(vp.vertical_deg), "distance_m": float(vp.distance),
         "yfov_deg": float(config.yfov_deg), "lighting": group.lighting.name, "background": config.background,

@@ -31,6 +31,7 @@ JOURNAL_DIR = ".hrisim"
 MANIFEST_COLUMNS = (
     "clip_id", "file", "sha256", "labels_file", "labels_sha256", "crop_file", "crop_sha256",
     "human_id", "group", "gender", "age_years", "african", "asian", "caucasian", "skin_tone",
+    "hair_style", "facial_hair", "top", "glasses", "headscarf",
     "animation_id", "emotion", "aus", "view_index", "h_deg", "v_deg", "distance_m", "yfov_deg",
     "lighting", "background", "n_frames", "fps", "width", "height", "renderer", "rig", "appearance", "exposure",
     "hrisim_version", "seed", "split", "group_index",
