@@ -23,7 +23,8 @@ def make_source(cfg: ExperimentConfig) -> ClipSource:
     from training.loop import resolve_device
 
     return ClipSource(cfg.data.cache_dir, facenet_weights=cfg.model.facenet_weights, synthetic_crops=cfg.data.synthetic_crops,
-                      embed_batch_size=cfg.train.embed_batch_size, device=resolve_device(cfg.train.device))
+                      embed_batch_size=cfg.train.embed_batch_size, device=resolve_device(cfg.train.device),
+                      facenet_runtime=cfg.train.facenet_runtime, embed_threads=cfg.train.embed_threads)
 
 
 def load_synthetic_records(cfg: ExperimentConfig) -> list[ClipRecord]:
@@ -153,6 +154,7 @@ def run_experiment(cfg: ExperimentConfig, out: str | Path, source: ClipSource | 
         "name": cfg.name, "description": cfg.description, "config": cfg.to_dict(), "data": data, **info,
         "results": outcome.results, "history": _histories(outcome.histories),
         "facenet_weights": source.weights_name if cfg.model.kind != "cnn3d" else "none (3D-CNN)",
+        "features": source.describe() if cfg.model.kind != "cnn3d" else {},
         "knn_k": {name: m.chosen_k for name, m in outcome.models if hasattr(m, "chosen_k")},
         "device": str(getattr(outcome.models[0][1], "device", "cpu")), "seconds": time.perf_counter() - start,
         "environment": _environment(),

@@ -56,7 +56,8 @@ def _row_record(directory: Path, row, where: str) -> ClipRecord:
         crop_path=directory / crop if crop and crop != "nan" else None,
         animation_id=str(row["animation_id"]),
         viewpoint=(float(row["h_deg"]), float(row["v_deg"])),
-        extra={k: row[k] for k in ("gender", "age_years", "skin_tone", "split") if k in row},
+        extra={**{k: row[k] for k in ("gender", "age_years", "skin_tone", "split") if k in row},
+               **({"labels_path": directory / str(row["labels_file"])} if str(row.get("labels_file", "") or "") not in ("", "nan") else {})},
     )
 
 
