@@ -66,6 +66,9 @@ def _check_mapping(data: object, allowed: tuple[str, ...], where: str, expected:
 
 def timeline_from_dict(data: object, origin: str) -> AUTimeline:
     """Validate a native structure; errors start with ``origin`` (the file) and name the field."""
+    if not isinstance(data, dict):  # the type only: the file may be anything (a link to a system file)
+        raise AnimationError(f"{origin}: expected a mapping with fields {list(TOP_LEVEL_FIELDS)}, got a "
+                             f"{type(data).__name__}")
     _check_mapping(data, TOP_LEVEL_FIELDS, origin, f"a mapping with fields {list(TOP_LEVEL_FIELDS)}",
                    f"fields {list(TOP_LEVEL_FIELDS)}")
     for name in ("id", "emotion", "aus"):

@@ -19,6 +19,7 @@ from hrisim.errors import HrisimError
 MAX_TEXT_BYTES = 16 * 1024 * 1024  # no timeline, suite or config is near this; a bigger file is a mistake
 MAX_DEPTH = 64  # nesting of JSON/YAML containers (real files use under 6)
 MAX_YAML_ALIASES = 100  # aliases per document (an alias bomb needs thousands)
+MAX_YAML_NODES = 1_000_000  # values once aliases are expanded (a suite of 10 000 people is ~300 000)
 MAX_INT_DIGITS = 30  # a JSON integer this long is no count, index or time
 
 
@@ -171,6 +172,18 @@ class _BoundedLoader(yaml.SafeLoader):  # noqa: D101 (docstring below)
         return super().construct_mapping(node, deep=deep)
 
 
+def _expanded_size(node, memo: dict) -> int:
+    """Values in the document with every alias written out (shared nodes counted each time)."""
+    key = id(node)
+    if key not in memo:
+        memo[key] = 1  # a recursive alias counts once instead of looping
+        if isinstance(node, yaml.SequenceNode):
+            memo[key] = 1 + sum(_expanded_size(n, memo) for n in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            memo[key] = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    return min(memo[key], 10 ** 12)
+
+
 _BoundedLoader.add_constructor("tag:yaml.org,2002:int", _BoundedLoader.construct_yaml_int)
 
 
@@ -179,7 +192,14 @@ def load_yaml(text: str, origin: object, error: type[Exception] = HrisimError) -
     loader_class = type("Loader", (_BoundedLoader,), {"error": error, "origin": origin})
     loader = loader_class(text)
     try:
-        return loader.get_single_data()
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        size = _expanded_size(node, {})
+        if size > MAX_YAML_NODES:
+            raise error(f"{origin}: {size} values once aliases are expanded; at most {MAX_YAML_NODES} "
+                        "(an alias bomb?)")
+        return loader.construct_document(node)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"{origin}:{mark.line + 1}:{mark.column + 1}" if mark else f"{origin}"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import re
 import warnings
 from pathlib import Path
 
@@ -66,11 +67,17 @@ def read_mhmat(path: str | Path, roots: AssetRoots) -> Material:
         raise FileNotFoundError(f"{path}: no such MakeHuman material")
     lines = read_text(path, AssetError, "MakeHuman material").splitlines()
     seen: dict[str, int] = {}
+    unknown: list[str] = []
+    known = 0
     for lineno, raw in enumerate(lines, start=1):
         line = raw.strip()
         if not line or line.startswith(("#", "//")):
             continue
         key, *values = line.split()
+        if key not in _MAKEHUMAN_KEYS:
+            unknown.append(f"{key!r} (line {lineno})" if _IDENTIFIER.match(key) else f"a line that is no key (line {lineno})")
+        else:
+            known += 1
         if key in _CHECKED_KEYS:
             if key in seen:
                 raise AssetError(f"{path}:{lineno}: '{key}' again (first on line {seen[key]}); "
@@ -96,9 +103,27 @@ def read_mhmat(path: str | Path, roots: AssetRoots) -> Material:
             if found is None:
                 fields["missing_texture"] = f"{reference} (line {lineno})"
             fields["diffuse_texture"] = found
+    if unknown and not known:  # not quoted: the file may be anything (a link to a system file)
+        raise AssetError(f"{path}: no MakeHuman material keys (name, diffuseColor, diffuseTexture...): "
+                         "not a .mhmat file")
+    if unknown:  # names only, never values
+        warnings.warn(f"{path}: {len(unknown)} key(s) MakeHuman materials do not have were ignored: "
+                      + ", ".join(unknown[:8]), stacklevel=2)
     return Material(**fields)
 
 
+# Every key MakeHuman 1.x writes in a .mhmat (its shader settings are read and ignored, as documented).
+_MAKEHUMAN_KEYS = frozenset({
+    "name", "tag", "description", "uuid", "ambientColor", "diffuseColor", "specularColor", "shininess",
+    "emissiveColor", "opacity", "translucency", "shadeless", "wireframe", "transparent", "alphaToCoverage",
+    "backfaceCull", "depthless", "castShadows", "receiveShadows", "autoBlendSkin", "diffuseTexture",
+    "bumpTexture", "bumpmapTexture", "bumpmapIntensity", "normalmapTexture", "normalmapIntensity",
+    "displacementmapTexture", "displacementmapIntensity", "specularmapTexture", "specularmapIntensity",
+    "transparencymapTexture", "transparencymapIntensity", "aomapTexture", "aomapIntensity", "shader",
+    "shaderParam", "shaderDefine", "shaderConfig", "litsphereTexture", "sssEnabled", "sssRScale",
+    "sssGScale", "sssBScale", "viewPortColor", "viewPortAlpha",
+})
+_IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
 _CHECKED_KEYS = frozenset({"name", "diffuseColor", "opacity", "transparent", "backfaceCull", "diffuseTexture"})
 
 

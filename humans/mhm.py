@@ -93,6 +93,7 @@ COLOUR_EYE_MATERIAL = {"brown": "brown", "dark_brown": "brown", "hazel": "brownl
 FILENAME_LABELS = {"afr": "Black", "asi": "Asian", "whi": "Caucasian", "mix": "Mixed"}
 ETHNICITY_GROUP = {"african": "Black", "asian": "Asian", "caucasian": "Caucasian"}
 DEFAULT_SKIN = "skins/default.mhmat"
+_KNOWN_KEYS = frozenset({"modifier", "skinMaterial", "material", *PROXY_FIELDS, *IGNORED_KEYS})
 # Keys that say one thing once: a second line would silently win.
 _ONCE_KEYS = frozenset({"skinMaterial", "version", "name", *PROXY_FIELDS})
 _HRISIM_FIELDS = ("group", "skin_tone", "seed", "eye_colour",
@@ -204,7 +205,7 @@ def import_mhm(path: str | os.PathLike, labels: Iterable[str] | None = None) -> 
         if line.startswith("#"):
             continue
         key, *values = line.split()
-        content_lines += 1
+        content_lines += key in _KNOWN_KEYS
         keys_seen.add(key)
         once = f"{key} {values[0]}" if key == "modifier" and values else key
         if key in _ONCE_KEYS or key == "modifier":
@@ -247,9 +248,9 @@ def import_mhm(path: str | os.PathLike, labels: Iterable[str] | None = None) -> 
         elif key not in IGNORED_KEYS:
             unknown.append((lineno, line))
 
-    if content_lines == 0:
-        raise HumanSpecError(f"{path}: no MakeHuman lines (modifier, skinMaterial, proxies...): an empty "
-                             ".mhm file would be an average person")
+    if content_lines == 0:  # not quoted: the file may be anything (a link to a system file)
+        raise HumanSpecError(f"{path}: no MakeHuman lines (version, modifier, skinMaterial, proxies...): not "
+                             "a .mhm file, and an empty one would be an average person")
     if "version" in first_line and "subdivide" not in keys_seen:
         warnings.warn(f"{path}: ends at line {lineno} without the 'subdivide' line MakeHuman writes last; the "
                       "file may be truncated (skin, proxies or materials after that point are missing)",

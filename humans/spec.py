@@ -329,6 +329,8 @@ def _read_document(path: Path) -> Any:
         raise FileNotFoundError(f"{path}: no such spec file") from None
     except UnicodeDecodeError as err:
         raise HumanSpecError(f"{path}: expected UTF-8 text ({err.reason})") from None
+    except OSError as err:  # a symlink loop, a folder, permissions
+        raise HumanSpecError(f"{path}: cannot read the spec file ({err.strerror or type(err).__name__})") from None
     try:
         from hrisim.textio import load_json, load_yaml  # bounded, duplicate keys refused
 

@@ -203,13 +203,13 @@ def load_checkpoint(directory) -> tuple[object, dict]:
             with np.load(path) as data:
                 state = {k: data[k] for k in data.files}
             return KNNDTWClassifier.from_state(state), config
-        except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
+        except Exception as exc:  # not a zip (BadZipFile), missing arrays, pickles refused (allow_pickle=False)
             raise CheckpointError(f"{path}: broken KNN-DTW checkpoint ({type(exc).__name__}: {str(exc)[:120]})") from None
     from safetensors.torch import load
 
     path = directory / WEIGHTS_FILE
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: model weights are missing")
+        raise CheckpointError(f"{path}: model weights are missing (the folder has {CONFIG_FILE} but no {WEIGHTS_FILE})")
     from perception.facenet import module_from_state
 
     try:

@@ -232,7 +232,9 @@ def install_pack(source: str | os.PathLike | None = None, dest: str | os.PathLik
             raise AnimationError(f"{source}: no FACSHuman .target files found; expected the FACSHuman "
                                  f"repository (folder or archive), e.g. {DEFAULT_URL}")
         (staging / "PACK.json").write_text(json.dumps({"source": source, "targets": count}, indent=2) + "\n")
-        FacsHumanPack(staging)  # must load before it replaces anything
+        pack = FacsHumanPack(staging)  # must load, every target parse, before it replaces anything
+        for path in pack.files.values():
+            read_target(path)
         old = work / "old"
         if dest.exists():
             dest.rename(old)
