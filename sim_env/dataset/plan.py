@@ -56,6 +56,8 @@ class GenerateConfig:
             raise ValueError(f"frames must be at least 1, got {self.frames}")
         if self.size < 16 or self.size % 2:
             raise ValueError(f"size must be an even number of pixels >= 16, got {self.size}")
+        if isinstance(self.fps, bool) or not isinstance(self.fps, (int, float)) or not 0 < self.fps <= 240:
+            raise ValueError(f"fps must be a number of frames per second in (0, 240], got {self.fps!r}")
         if self.workers < 1:
             raise ValueError(f"workers must be at least 1, got {self.workers}")
         if self.limit is not None and self.limit < 1:

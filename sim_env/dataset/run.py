@@ -24,7 +24,7 @@ from typing import Callable
 from hrisim import hrisim_version
 from hrisim.io import atomic_write_text
 from humans.hair import hair_style_of
-from sim_env.dataset.journal import files_intact, journal_path, read_journal
+from sim_env.dataset.journal import journal_path, read_journal, verified_rows
 from sim_env.dataset.plan import ClipPlan, GenerateConfig, GroupPlan, Plan, make_plan, parse_background, select_groups
 from sim_env.dataset.store import JOURNAL_DIR, MANIFEST_COLUMNS, DatasetError, write_dataset_files
 from sim_env.dataset.workers import run_groups
@@ -70,14 +70,20 @@ class RunResult:
     manifest: Path | None
 
 
-def _check_or_write_meta(root: Path, plan: Plan, command: str | None) -> None:
-    """Refuse to mix two different datasets in one folder; record the plan of a new one."""
+def _check_or_write_meta(root: Path, plan: Plan, command: str | None, log: Callable[[str], None] = print) -> None:
+    """Refuse to mix two different datasets in one folder; record the plan of a new one. A plan
+    whose run finished no clip (a failed start) blocks nothing: the corrected command replaces it."""
     meta_path = root / JOURNAL_DIR / "plan.json"
     if meta_path.exists():
         try:
             meta = json.loads(meta_path.read_text())
         except json.JSONDecodeError as exc:
             raise DatasetError(f"{meta_path}: unreadable ({exc}); delete {root / JOURNAL_DIR} to start over") from exc
+        started = any(read_journal(j) for j in (root / JOURNAL_DIR).glob("journal*.jsonl"))
+        if meta.get("plan_hash") != plan.plan_hash and not started:
+            log(f"{root}: replacing the plan of an earlier start that finished no clip")
+            meta_path.unlink()
+            return _check_or_write_meta(root, plan, command, log)
         if meta.get("plan_hash") != plan.plan_hash:
             old = meta.get("config", {})
             diff = sorted(k for k, v in plan.config.content_fields().items() if json.dumps(old.get(k), default=str) != json.dumps(v, default=str))
@@ -96,15 +102,17 @@ def generate_dataset(config: GenerateConfig, progress: bool = True, command: str
     """Generate (or resume) a dataset; see the module docstring. Returns what this run did."""
     start = time.perf_counter()
     root = Path(config.out)
+    if root.exists() and not root.is_dir():
+        raise DatasetError(f"--out {root}: is a file; expected a folder for the dataset (new or one to resume)")
     plan = make_plan(config)
     groups = select_groups(plan)
     background = parse_background(config.background)
     root.mkdir(parents=True, exist_ok=True)
     for sub in ("clips", "labels") + (("crops",) if config.crops else ()):
         (root / sub).mkdir(exist_ok=True)
-    _check_or_write_meta(root, plan, command)
+    _check_or_write_meta(root, plan, command, log)
     journal = journal_path(root, config.shard)
-    done = {r["clip_id"]: r for r in read_journal(journal) if files_intact(root, r)}
+    done = verified_rows(root, read_journal(journal), log)  # sha256 of clips, labels, crops; says what fails
     todo = [g for g in groups if not all(c.clip_id in done for c in g.clips)]
     total = sum(len(g.clips) for g in groups)
     skipped = total - sum(len(g.clips) for g in todo)

@@ -130,6 +130,8 @@ def render_group(out: str, config: GenerateConfig, group: GroupPlan, background)
         write_mp4(root / files["file"], frames, fps=config.fps)
         _save_npz(
             root / files["labels_file"], au_keys=np.asarray(labels.au_keys, dtype=str),
+            human_id=np.asarray(group.human.id), animation_id=np.asarray(group.animation.id),
+            emotion=np.asarray(group.animation.emotion),  # so that an audit can check the row's labels
             au_values=labels.au_values.astype(np.float32), face_boxes=labels.face_boxes[v],
             landmarks=labels.landmarks[v],
             au_numbers=np.asarray(sorted(labels.au_intensities), np.int32),

@@ -2,15 +2,30 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 
 
+MAX_VIEWPOINTS = 10_000
+
+
 @dataclasses.dataclass(frozen=True)
 class Viewpoint:
+    """A camera position: horizontal angle in [-180, 180], vertical in [-89, 89] degrees (the
+    camera's up vector is undefined straight above or below), distance in (0.05, 20] metres."""
+
     horizontal_deg: float
     vertical_deg: float
     distance: float = 0.6
+
+    def __post_init__(self) -> None:
+        for name, low, high in (("horizontal_deg", -180.0, 180.0), ("vertical_deg", -89.0, 89.0),
+                                ("distance", 0.05, 20.0)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) \
+                    or not math.isfinite(value) or not low <= value <= high:
+                raise ValueError(f"viewpoint {name}: expected a number in [{low:g}, {high:g}], got {value!r}")
 
     @property
     def name(self) -> str:
@@ -43,8 +58,8 @@ def random_viewpoints(
     distance=(0.5, 0.9),
 ):
     """``n`` seeded viewpoints drawn uniformly in the given ranges."""
-    if n < 1:
-        raise ValueError(f"need at least one viewpoint, got n={n}")
+    if not 1 <= n <= MAX_VIEWPOINTS:
+        raise ValueError(f"need 1 to {MAX_VIEWPOINTS} viewpoints, got n={n}")
     rng = np.random.default_rng(seed)
     h = rng.uniform(*horizontal, n)
     v = rng.uniform(*vertical, n)
@@ -61,7 +76,8 @@ def parse_viewpoints(text: str, seed: int = 0):
             hs, vs = text[5:].split(";")
             return grid([float(x) for x in hs.split(",")], [float(x) for x in vs.split(",")])
         except ValueError as exc:
-            raise ValueError(f"bad viewpoint grid {text!r}: expected grid:H1,H2,...;V1,V2,...") from exc
+            raise ValueError(f"bad viewpoint grid {text!r}: expected grid:H1,H2,...;V1,V2,... with H in "
+                             f"[-180, 180] and V in [-89, 89] degrees ({exc})") from None
     if text.startswith("random:"):
         try:
             n = int(text[7:])
