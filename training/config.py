@@ -58,6 +58,10 @@ class ModelConfig(_Section):
     k_grid: Annotated[list[PositiveInt], Field(min_length=1)] = Field(default_factory=lambda: [1, 3, 5, 7, 9])  # KNN-DTW, chosen on training folds
     inner_folds: Annotated[int, Field(ge=2)] = 3
     frame_size: Annotated[int, Field(ge=16, le=1024)] = 112  # 3D-CNN input side (whole frame, no face crop: the "no face prior" baseline)
+    # partial fine-tuning (training.partial_finetune): FaceNet frozen through this block, activations there
+    # cached for `augmented_variants` augmentations per clip, later blocks + head trained; None: all of FaceNet
+    frozen_up_to: Optional[Literal["conv2d_4b", "repeat_1", "mixed_6a", "repeat_2", "mixed_7a", "repeat_3", "block8"]] = None
+    augmented_variants: PositiveInt = 4
 
 
 class StrategyConfig(_Section):
@@ -210,6 +214,8 @@ def validate(cfg: ExperimentConfig, where: str) -> ExperimentConfig:
         raise ConfigError(f"{where}: strategy.kind: pretrain_finetune has nothing to fine-tune in knn_dtw")
     if cfg.model.kind == "knn_dtw" and not cfg.model.freeze_facenet:
         raise ConfigError(f"{where}: model.freeze_facenet: knn_dtw uses frozen FaceNet features: set it true")
+    if cfg.model.frozen_up_to is not None and (cfg.model.freeze_facenet or cfg.model.kind != "inception_time"):
+        raise ConfigError(f"{where}: model.frozen_up_to: partial fine-tuning is for inception_time with freeze_facenet false")
     return cfg
 
 

@@ -145,6 +145,10 @@ class KNNPredictor:
 
 
 def make_predictor(cfg: ExperimentConfig, source: ClipSource, seed: int):
+    if cfg.model.frozen_up_to is not None:  # FaceNet frozen up to a block (training.partial_finetune)
+        from training.partial_finetune import PartialPredictor
+
+        return PartialPredictor(cfg, source, seed)
     return KNNPredictor(cfg, source, seed) if cfg.model.kind == "knn_dtw" else TorchPredictor(cfg, source, seed)
 
 
