@@ -1,5 +1,6 @@
-"""Real clips from a user's folder: ``ROOT/<label>/<clip>.{mp4,gif,avi}`` or ``ROOT/<label>/<clip>/``
-(a folder of frame images), with an optional ``ROOT/metadata.csv`` (clip, label, group, fold, subject).
+"""Real clips from a user's folder: ``ROOT/<label>/<clip>.{mp4,gif,avi}``, ``ROOT/<label>/<clip>/``
+(a folder of frame images) or ``ROOT/<label>/<still>.{png,jpg}`` (one image: a clip of one frame, looped
+to the window length, as posed-expression databases ship), with an optional ``ROOT/metadata.csv`` (clip, label, group, fold, subject).
 
 Without metadata every clip is its own subject, so grouped folds cannot keep one person's clips
 together: a real experiment should give subjects.
@@ -26,7 +27,7 @@ def _scan(root: Path) -> dict[str, tuple[Path, str]]:
     found: dict[str, tuple[Path, str]] = {}
     for label_dir in sorted(p for p in root.iterdir() if p.is_dir()):
         for item in sorted(label_dir.iterdir()):
-            if item.suffix.lower() in VIDEO_SUFFIXES or is_frame_folder(item):
+            if (item.is_file() and item.suffix.lower() in VIDEO_SUFFIXES + FRAME_SUFFIXES) or is_frame_folder(item):
                 name = item.stem if item.is_file() else item.name
                 if name in found:
                     raise ValueError(f"{root}: clip name {name!r} used twice ({found[name][0]} and {item})")
@@ -41,7 +42,7 @@ def _read_metadata(path: Path) -> dict[str, dict]:
             raise ValueError(f"{path}: needs a header with a 'clip' column; optional {', '.join(METADATA_COLUMNS[1:])}")
         rows = {}
         for line, row in enumerate(reader, start=2):
-            name = Path(row["clip"]).stem if Path(row["clip"]).suffix.lower() in VIDEO_SUFFIXES else row["clip"]
+            name = Path(row["clip"]).stem if Path(row["clip"]).suffix.lower() in VIDEO_SUFFIXES + FRAME_SUFFIXES else row["clip"]
             if row.get("fold", "").strip():
                 try:
                     int(row["fold"])
