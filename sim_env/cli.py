@@ -14,7 +14,9 @@ COMMAND_MODULES = (
     "sim_env.assets_cli",
     "sim_env.envs.cli",
     "perception.cli",
+    "perception.judges.cli",
     "training.cli",
+    "training.sim2real_cli",
 )
 
 
