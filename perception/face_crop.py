@@ -179,22 +179,33 @@ class FaceCropper:
 
     def crop_detected(self, frames: np.ndarray, candidates: list[np.ndarray | None]) -> ClipCrops:
         """Crops from MTCNN candidates already found per frame (lets a stream detect each frame once)."""
-        import torch
-        from facenet_pytorch.models.utils.detect_face import extract_face
-        from PIL import Image
-
         frames = check_frames(frames)
         if len(candidates) != len(frames):
             raise ValueError(f"crop_detected: {len(frames)} frames but {len(candidates)} detection lists")
+        boxes, detected = self.stable_boxes(candidates, *frames.shape[1:3])
+        return ClipCrops(self.crop_boxes(frames, boxes), boxes.astype(np.float32), detected, int((~detected).sum()))
+
+    def stable_boxes(self, candidates: list[np.ndarray | None], height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(boxes (T,4) float64, detected (T,))`` of one clip from its per-frame MTCNN candidates:
+        tracked, gaps filled, smoothed; the centre square everywhere when no frame has a face. Boxes
+        only, so a long video's boxes fit in memory while its frames are streamed."""
         boxes, detected = track_boxes(candidates)
         if detected.any():
             boxes = stabilise(fill_missing(boxes, detected), self.config.smoothing, self.config.still_tolerance)
         else:
-            boxes = np.tile(centre_box(*frames.shape[1:3]), (len(frames), 1))
+            boxes = np.tile(centre_box(height, width), (len(candidates), 1))
+        return boxes, detected
+
+    def crop_boxes(self, frames: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+        """(T,S,S,3) uint8 crops of ``frames`` at ``boxes`` (T,4)."""
+        import torch
+        from facenet_pytorch.models.utils.detect_face import extract_face
+        from PIL import Image
+
         size = self.config.image_size
         crops = np.empty((len(frames), size, size, 3), dtype=np.uint8)
         for t, (frame, box) in enumerate(zip(frames, boxes)):
             # facenet-pytorch's own margin arithmetic and resize, so crops match its MTCNN output.
             face = extract_face(Image.fromarray(frame), box, size, self.config.margin)
             crops[t] = face.permute(1, 2, 0).clamp(0, 255).to(torch.uint8).numpy()
-        return ClipCrops(crops, boxes.astype(np.float32), detected, int((~detected).sum()))
+        return crops

@@ -3,15 +3,62 @@
 Frames are cropped once per call (stable boxes across the whole input), turned into per-frame model
 inputs once (FaceNet embeddings, normalised crops, or whole frames for the 3D-CNN), and windows are
 slices of those, so sliding windows do not recompute FaceNet.
+
+A video file is streamed twice (``analyse_video``): a first pass runs MTCNN and keeps only boxes, the
+stable box track is computed over the whole video, and a second pass crops, embeds and classifies
+window by window, keeping only the last window's inputs; memory does not grow with the video's length.
 """
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 CLASSES = ("anger", "confusion", "disgust")  # canonical label order everywhere in hrisim
+
+
+@dataclass
+class WindowPrediction:
+    """One sliding window: where it lies, how many of its frames had a detected face (None: the model
+    uses no faces) and the class probabilities (None: no frame of the window had a face, so no label)."""
+
+    start_frame: int
+    n_frames: int
+    start_s: float
+    end_s: float
+    face_frames: int | None
+    probabilities: dict[str, float] | None
+
+    @property
+    def label(self) -> str | None:
+        return None if self.probabilities is None else max(self.probabilities, key=self.probabilities.get)
+
+
+@dataclass
+class VideoPrediction:
+    """Every window of a video, with the per-frame face track (``boxes`` xyxy, ``detected``)."""
+
+    video: str
+    fps: float
+    n_frames: int
+    window: int
+    stride: int
+    classes: tuple[str, ...]
+    windows: list[WindowPrediction] = field(default_factory=list)
+    boxes: np.ndarray | None = None
+    detected: np.ndarray | None = None
+
+    def counts(self) -> dict:
+        """Frames with and without a face, windows with and without a label, windows per label."""
+        labels = [w.label for w in self.windows]
+        faces = None if self.detected is None else int(self.detected.sum())
+        return {"frames": self.n_frames, "frames_with_face": faces,
+                "frames_without_face": None if faces is None else self.n_frames - faces,
+                "windows": len(self.windows), "windows_without_face": labels.count(None),
+                "windows_by_label": {c: labels.count(c) for c in self.classes}}
 
 
 def window_starts(n_frames: int, window: int, stride: int) -> list[int]:
@@ -22,28 +69,44 @@ def window_starts(n_frames: int, window: int, stride: int) -> list[int]:
 
 
 class ExpressionRecognizer:
-    def __init__(self, model, config: dict, device=None):
+    """``models``: several checkpoints of one run (its CV folds) whose probabilities are averaged."""
+
+    # checkpoint fields that must agree for models to share one crop/feature pipeline
+    SHARED_FIELDS = ("architecture", "classes", "seq_len", "facenet_weights", "crop")
+
+    def __init__(self, model, config: dict, device=None, models: list | None = None):
         from perception.face_crop import CropConfig
         from perception.facenet import default_device
 
         self.model, self.config = model, config
+        self.models = [model] if models is None else list(models)
         self.classes: tuple[str, ...] = tuple(config["classes"])
         self.architecture = config["architecture"]
         self.seq_len = int(config["seq_len"])
         self.device = default_device(device)
         self.crop_config = CropConfig.from_dict(config["crop"]) if config.get("crop") else CropConfig()
         if hasattr(model, "to"):
-            self.model = model.to(self.device).eval()
+            self.models = [m.to(self.device).eval() for m in self.models]
+            self.model = self.models[0]
         self._cropper = None
         self._extractor = None
         self.last_n_missing: int | None = None  # frames without a detected face in the last input (None: no faces used)
 
     @classmethod
     def load(cls, checkpoint_dir, device=None) -> "ExpressionRecognizer":
-        from perception.checkpoint import load_checkpoint
+        """A model folder, or a run folder written by ``hrisim train`` (all its checkpoints, averaged)."""
+        from perception.checkpoint import checkpoint_dirs, load_checkpoint
 
-        model, config = load_checkpoint(checkpoint_dir)
-        return cls(model, config, device)
+        dirs = checkpoint_dirs(checkpoint_dir)
+        loaded = [load_checkpoint(d) for d in dirs]
+        config = loaded[0][1]
+        for d, (_, other) in zip(dirs[1:], loaded[1:]):
+            for key in cls.SHARED_FIELDS:
+                if other.get(key) != config.get(key):
+                    raise ValueError(f"{d}: field {key!r} is {other.get(key)!r} but {dirs[0]} has {config.get(key)!r}; "
+                                     "the checkpoints of one run must share it")
+        config = {**config, "checkpoints": [str(d) for d in dirs]}
+        return cls(loaded[0][0], config, device, models=[m for m, _ in loaded])
 
     # --- lazily built stages ------------------------------------------------------------------------
     @property
@@ -86,7 +149,7 @@ class ExpressionRecognizer:
         import torch
 
         if self.architecture == "knn_dtw":
-            p = self.model.predict_proba(np.asarray(x)[None])[0]
+            p = np.mean([m.predict_proba(np.asarray(x)[None])[0] for m in self.models], axis=0)
         else:
             x = torch.as_tensor(x)
             if self.architecture == "inception_time":
@@ -96,7 +159,8 @@ class ExpressionRecognizer:
             else:
                 x = x.transpose(0, 1)[None]  # (1, 3, T, S, S)
             with torch.inference_mode():
-                p = torch.softmax(self.model(x.to(self.device)).float(), dim=1)[0].cpu().numpy()
+                x = x.to(self.device)
+                p = torch.stack([torch.softmax(m(x).float(), dim=1)[0] for m in self.models]).mean(0).cpu().numpy()
         return {c: float(v) for c, v in zip(self.classes, p)}
 
     def _prepare(self, frames: np.ndarray):
@@ -117,19 +181,121 @@ class ExpressionRecognizer:
         return self._classify(per_frame[select_window(len(per_frame), self.seq_len, train=False)])
 
     def predict_video(self, path, window: int = 25, stride: int = 5, max_frames: int | None = None):
-        """``[(start time in s, probabilities), ...]`` over sliding windows of a video file."""
-        from perception.video import read_video
+        """``[(start time in s, probabilities or None where the window had no face), ...]``."""
+        result = self.analyse_video(path, window, stride, max_frames)
+        return [(w.start_s, w.probabilities) for w in result.windows]
 
-        frames, fps = read_video(Path(path), max_frames=max_frames)
-        per_frame = self._prepare(frames)
-        out = []
-        for start in window_starts(len(frames), window, stride):
-            idx = (start + np.arange(window)) % len(frames)
-            out.append((start / fps, self._classify(per_frame[idx])))
+    def analyse_video(self, path, window: int = 25, stride: int = 5, max_frames: int | None = None,
+                      progress: bool = False, on_frame: Callable | None = None, chunk: int = 64) -> VideoPrediction:
+        """Sliding windows over a video file of any length, in bounded memory (see the module doc).
+
+        ``on_frame(index, frame, box, detected, latest_window)`` is called for every frame of the
+        second pass (``box``/``detected`` are None for a model without faces; ``latest_window`` is the
+        last window that ended at or before this frame), e.g. to draw an overlay video as it goes.
+        """
+        from perception.video import iter_frames, video_info
+
+        window_starts(window, window, stride)  # validates
+        info = video_info(path)
+        total = min(info.n_frames, max_frames) if info.n_frames and max_frames else (info.n_frames or max_frames)
+        result = VideoPrediction(str(path), info.fps, 0, window, stride, self.classes)
+        if self.uses_faces:
+            result.boxes, result.detected, result.n_frames = self._track_video(path, max_frames, progress, total, chunk)
+            self.last_n_missing = int((~result.detected).sum())
+        needed = None if result.detected is None else _near_a_face(result.detected, window)
+        buffer: deque = deque(maxlen=window)
+        latest = None
+        n = 0
+        bar = _bar(progress, total, "classifying windows")
+        for frames in _chunks(iter_frames(path, max_frames), chunk):
+            boxes = None if result.boxes is None else result.boxes[n : n + len(frames)]
+            per_frame = self._chunk_inputs(frames, boxes, None if needed is None else needed[n : n + len(frames)])
+            for k in range(len(frames)):
+                buffer.append(per_frame[k])
+                start = n - window + 1
+                if start >= 0 and start % stride == 0:
+                    latest = self._window(result, start, list(buffer))
+                if on_frame is not None:
+                    on_frame(n, frames[k], None if boxes is None else boxes[k],
+                             None if result.detected is None else bool(result.detected[n]), latest)
+                n += 1
+            bar.update(len(frames))
+        bar.close()
+        result.n_frames = n
+        if n < window:  # a clip shorter than one window: one looped window at 0, as predict_frames does
+            self._window(result, 0, [buffer[i % n] for i in range(window)], n_frames=n)
+        return result
+
+    def _chunk_inputs(self, frames: np.ndarray, boxes: np.ndarray | None, needed: np.ndarray | None) -> list:
+        """Per-frame inputs of a chunk; None for frames that no window with a face contains (no FaceNet for them)."""
+        if boxes is None:
+            return list(self._per_frame(frames, None))
+        out = [None] * len(frames)
+        keep = np.flatnonzero(needed)
+        if len(keep):
+            inputs = self._per_frame(frames[keep], self.cropper.crop_boxes(frames[keep], boxes[keep]))
+            for j, k in enumerate(keep):
+                out[k] = inputs[j]
         return out
+
+    def _window(self, result: VideoPrediction, start: int, inputs: list, n_frames: int | None = None) -> WindowPrediction:
+        """Classify one window (unless none of its frames had a face) and append it to ``result``."""
+        n_frames = n_frames or result.window
+        faces = None if result.detected is None else int(result.detected[start : start + n_frames].sum())
+        probs = None
+        if faces is None or faces > 0:
+            import torch
+
+            x = torch.stack(inputs) if isinstance(inputs[0], torch.Tensor) else np.stack(inputs)
+            probs = self._classify(x)
+        w = WindowPrediction(start, n_frames, start / result.fps, (start + n_frames) / result.fps, faces, probs)
+        result.windows.append(w)
+        return w
+
+    def _track_video(self, path, max_frames, progress: bool, total, chunk: int):
+        """First pass: MTCNN on every frame, boxes only; the stable track over the whole video."""
+        from perception.video import iter_frames
+
+        candidates, shape = [], None
+        bar = _bar(progress, total, "finding faces")
+        for frames in _chunks(iter_frames(path, max_frames), chunk):
+            shape = frames.shape[1:3]
+            candidates += self.cropper.detect(frames)
+            bar.update(len(frames))
+        bar.close()
+        boxes, detected = self.cropper.stable_boxes(candidates, *shape)
+        return boxes, detected, len(candidates)
 
     def stream(self, window: int = 25, stride: int = 1) -> "StreamingRecognizer":
         return StreamingRecognizer(self, window, stride)
+
+
+def _near_a_face(detected: np.ndarray, window: int) -> np.ndarray:
+    """Frames within ``window - 1`` of a detected face: the only ones a labelled window can contain."""
+    if len(detected) <= window:
+        return np.full(len(detected), bool(detected.any()))
+    c = np.concatenate([[0], np.cumsum(detected)])
+    i = np.arange(len(detected))
+    lo, hi = np.maximum(i - window + 1, 0), np.minimum(i + window, len(detected))
+    return (c[hi] - c[lo]) > 0
+
+
+def _chunks(frames, size: int):
+    """(≤size, H, W, 3) arrays from a frame iterator."""
+    batch = []
+    for frame in frames:
+        batch.append(frame)
+        if len(batch) == size:
+            yield np.stack(batch)
+            batch = []
+    if batch:
+        yield np.stack(batch)
+
+
+def _bar(enabled: bool, total, desc: str):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total or None, desc=desc, unit="frame", disable=not enabled, leave=False)
 
 
 class StreamingRecognizer:

@@ -202,6 +202,7 @@ def test_cli_predict_prints_a_table(cnn3d_ckpt, video, capsys):
                  "--max-frames", "12", "--device", "cpu"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert "cnn3d" in out[0] and "window 8," in out[0]  # the checkpoint's seq_len by default
+    assert out.pop(1).startswith("# 12 frames: no face detection (the model uses whole frames); 2 windows")
     assert out[1].split() == ["start_s", *CLASSES, "predicted"]
     rows = out[3:]
     assert len(rows) == 2 and rows[0].split()[0] == "0.00" and rows[1].split()[-1] in CLASSES
