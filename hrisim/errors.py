@@ -11,3 +11,8 @@ from __future__ import annotations
 
 class HrisimError(ValueError):
     """A bad input; the message names the file (line, field) and what was expected."""
+
+
+class UsageError(HrisimError):
+    """The command line itself is wrong (an unknown id, a bad option value): ``hrisim`` exits with 2,
+    as argparse does for its own usage errors; every other failure exits with 1."""

@@ -6,6 +6,8 @@ import importlib
 import sys
 from pathlib import Path
 
+from hrisim.errors import UsageError
+
 # Modules that add their own commands: each has ``register(sub, groups)`` where ``sub`` is the
 # top-level subparsers object and ``groups`` maps "humans"/"animations" to their subparsers.
 # They must import nothing heavy at module level, so ``hrisim --help`` stays instant.
@@ -18,6 +20,36 @@ COMMAND_MODULES = (
     "training.cli",
     "training.sim2real_cli",
 )
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Every option's default in ``--help``, unless its help already states it or there is none."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if "default" in text.lower() or action.default in (None, False, argparse.SUPPRESS) or (
+                not action.option_strings and action.nargs not in ("?", "*")):
+            return text
+        return f"{text} (default: %(default)s)".strip()
+
+
+class Parser(argparse.ArgumentParser):
+    """hrisim's parser class: subcommand parsers of every command module inherit the help formatter."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
+def did_you_mean(what: str, value: str, known) -> str:
+    """``no <what> 'x'; did you mean 'y'? (have: ...)`` for an unknown id."""
+    import difflib
+
+    known = sorted(known)
+    close = difflib.get_close_matches(value, known, n=3, cutoff=0.6)
+    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    listed = ", ".join(known[:12]) + (f", ... ({len(known)} in all)" if len(known) > 12 else "")
+    return f"no {what} {value!r}{hint} (have: {listed})"
 
 
 def _cmd_demo(args) -> int:
@@ -59,10 +91,14 @@ def _cmd_render(args) -> int:
     from sim_env.render.media import grid_video_frames, write_mp4
     from sim_env.render.viewpoints import parse_viewpoints
 
+    if Path(args.out).suffix.lower() != ".mp4":
+        raise UsageError(f"--out {args.out}: render writes H.264 in an MP4 container; give a .mp4 file name")
     humans = {h.id: h for h in load_suite(args.suite)}
     if args.human not in humans:
-        raise SystemExit(f"hrisim render: no human {args.human!r} in suite {args.suite!r}; have {sorted(humans)}")
+        raise UsageError(did_you_mean(f"human in suite {args.suite!r}:", args.human, humans))
     signals = builtin_signals()
+    if args.animation not in signals and not Path(args.animation).suffix and not Path(args.animation).exists():
+        raise UsageError(did_you_mean("built-in signal", args.animation, signals) + "; or give a .yaml/.json/.fani file")
     timeline = signals[args.animation] if args.animation in signals else load_timeline(args.animation)
     views = parse_viewpoints(args.viewpoints, args.seed)
     clip = render_clip(humans[args.human], timeline, views, n_frames=args.frames, size=args.size,
@@ -75,11 +111,15 @@ def _cmd_render(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    from hrisim import hrisim_version
+
+    parser = Parser(
         prog="hrisim",
+        epilog="Exit status: 0 success, 1 failure (bad input file, missing data, ...), 2 usage error (bad option, unknown id).",
         description="Human-robot-interaction simulator for inclusive facial-expression perception: "
         "virtual humans perform FACS action units and a robot camera renders them.",
     )
+    parser.add_argument("--version", action="version", version=f"hrisim {hrisim_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     demo = sub.add_parser("demo", help="render one person's confusion signal from the paper's 9 views (MP4 + PNG)")
@@ -102,10 +142,10 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--asset-path", default=None, help="MakeHuman asset roots, ':'-separated (default: configured)")
     render.add_argument("--exposure", default="fixed", choices=["fixed", "face"],
                         help="fixed, or face-priority auto-exposure locked for the clip")
-    render.add_argument("--frames", type=int, default=25)
-    render.add_argument("--size", type=int, default=160)
-    render.add_argument("--seed", type=int, default=0)
-    render.add_argument("--out", required=True, help="output .mp4 path")
+    render.add_argument("--frames", type=int, default=25, help="frames of the animation")
+    render.add_argument("--size", type=int, default=160, help="image size of each view in pixels")
+    render.add_argument("--seed", type=int, default=0, help="seed of random viewpoints and lighting")
+    render.add_argument("--out", required=True, help="output .mp4 path (H.264 in MP4)")
     render.set_defaults(func=_cmd_render)
 
     humans = sub.add_parser("humans", help="virtual humans: list suites, audit MakeHuman files")
@@ -139,9 +179,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (ValueError, FileNotFoundError) as exc:
+    except UsageError as exc:  # the command line is wrong: 2, as argparse's own usage errors
         print(f"hrisim {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except (ValueError, OSError) as exc:  # bad input file, missing data: the run failed, 1
+        print(f"hrisim {args.command}: error: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -182,5 +182,5 @@ def test_hrisim_train_then_evaluate_from_the_command_line(data, tmp_path, monkey
     report = json.loads((run / "eval-external" / "report.json").read_text())
     assert report["data"]["present_classes"] == ["anger", "disgust"]
     assert set(report["results"]) == {"3-way argmax", "argmax over present classes"}
-    assert main(["train", str(config), "--set", "model.kind=svm"]) == 2  # a clear error, not a traceback
+    assert main(["train", str(config), "--set", "model.kind=svm"]) == 1  # a clear error (a bad config value: exit 1), not a traceback
     assert "model.kind: 'svm' is not one of" in capsys.readouterr().err

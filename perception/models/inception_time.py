@@ -14,7 +14,12 @@ DEFAULTS = dict(nf=32, depth=3, ks=40, residual=True, bottleneck=True, dropout=0
 
 def make_inception_time(c_in: int = 512, n_classes: int = 3, seq_len: int = 25, **overrides) -> nn.Module:
     """The paper's head; ``overrides`` change ``nf``, ``depth``, ``ks``, ``dropout`` (p before the linear layer)."""
-    from tsai.models.InceptionTime import InceptionTime
+    import warnings
+
+    with warnings.catch_warnings():  # fastai (under tsai) warns at import about its own torch/pandas use, not ours
+        warnings.filterwarnings("ignore", message=r"`torch\.jit\.script` is deprecated", category=FutureWarning)
+        warnings.filterwarnings("ignore", message=r"The 'mode\.chained_assignment' option is deprecated")
+        from tsai.models.InceptionTime import InceptionTime
 
     unknown = set(overrides) - set(DEFAULTS)
     if unknown:

@@ -6,12 +6,15 @@ def _cmd_bench(args) -> int:
     from sim_env.envs.bench import BenchConfig, run_benchmark
     from sim_env.envs.policies import BASELINES, PerceptionConfig, PerceptionPolicy, make_policy
 
+    from hrisim.errors import UsageError
+    from sim_env.cli import did_you_mean
+
     names = tuple(p.strip() for p in args.policies.split(",") if p.strip())
-    unknown = [p for p in names if p not in (*BASELINES, "perception")]
-    if unknown:
-        raise ValueError(f"unknown policies {unknown}: choose from {(*BASELINES, 'perception')}")
+    for name in names:
+        if name not in (*BASELINES, "perception"):
+            raise UsageError(did_you_mean("policy", name, (*BASELINES, "perception")))
     if "perception" in names and not args.checkpoint:
-        raise ValueError("policy 'perception' needs --checkpoint (a trained ExpressionRecognizer folder)")
+        raise UsageError("policy 'perception' needs --checkpoint (a trained ExpressionRecognizer folder)")
     config = BenchConfig(episodes=args.episodes, seed=args.seed, suite=args.suite, viewpoints=args.viewpoints,
                          distance=args.distance, episode_s=args.episode_s, size=args.size, policies=names,
                          checkpoint=args.checkpoint, render_all=args.render_all)
