@@ -190,8 +190,9 @@ _BoundedLoader.add_constructor("tag:yaml.org,2002:int", _BoundedLoader.construct
 def load_yaml(text: str, origin: object, error: type[Exception] = HrisimError) -> object:
     """Parse one YAML document safely (see :class:`_BoundedLoader`); errors name file and line."""
     loader_class = type("Loader", (_BoundedLoader,), {"error": error, "origin": origin})
-    loader = loader_class(text)
+    loader = None
     try:
+        loader = loader_class(text)  # the reader already refuses control characters
         node = loader.get_single_node()
         if node is None:
             return None
@@ -212,4 +213,5 @@ def load_yaml(text: str, origin: object, error: type[Exception] = HrisimError) -
     except RecursionError:
         raise error(f"{origin}: nested too deeply") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()

@@ -166,7 +166,7 @@ def _beside(path: Path, reference: str, lineno: int | None) -> Path:
     try:
         real = candidate.resolve(strict=True)
     except FileNotFoundError:
-        raise FileNotFoundError(f"{where}: no such OBJ file {candidate} (named by obj_file)") from None
+        raise AssetError(f"{where}: no such OBJ file {candidate} (named by obj_file)") from None
     except (OSError, RuntimeError) as err:
         raise AssetError(f"{where}: obj_file {reference!r} cannot be resolved ({err})") from None
     if not real.is_relative_to(folder):
@@ -236,6 +236,8 @@ def read_obj_mesh(path: Path) -> TexturedTopology:
         if max(vt) >= len(uvs) or min(vt) < -1:
             raise AssetError(f"{path}:{face_lines[index]}: face texture coordinate outside the file's {len(uvs)} "
                              "'vt' rows (indices count from 1)")
+    if not face_v:
+        raise AssetError(f"{path}: no 'f' (face) rows: a proxy OBJ needs faces to draw")
     uv_array = np.asarray(uvs, np.float32).reshape(-1, 2)
     fv, fvt = np.asarray(face_v, np.int64), np.asarray(face_vt, np.int64)
     if (fvt < 0).any():  # faces without UVs: give them a UV of their own (0, 0)

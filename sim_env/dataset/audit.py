@@ -40,7 +40,11 @@ def audit_dataset(root: Path, log: Callable[[str], None] = print, verify_checksu
                 problems.append(f"{row.clip_id}: missing {rel}")
             elif verify_checksums and file_sha256(path) != getattr(row, sum_col):
                 problems.append(f"{row.clip_id}: checksum mismatch for {rel} (file changed or corrupt)")
-    problems += _journal_problems(root, frame)
+    problems += _journal_problems(root, frame, "manifest")
+    if (root / "manifest.csv").exists() and (root / "manifest.parquet").exists():  # both copies, each checked
+        import pandas as pd
+
+        problems += _journal_problems(root, pd.read_csv(root / "manifest.csv", keep_default_na=False), "manifest.csv")
     problems += _label_problems(root, frame)
     problems += _orphans(root, frame)
     meta_path = root / "manifest.json"
@@ -71,7 +75,7 @@ def _same(a, b) -> bool:
         return str(a) == str(b)
 
 
-def _journal_problems(root: Path, frame) -> list[str]:
+def _journal_problems(root: Path, frame, label: str) -> list[str]:
     from sim_env.dataset.journal import read_journal
 
     journals = sorted((root / JOURNAL_DIR).glob("journal*.jsonl"))
@@ -85,12 +89,12 @@ def _journal_problems(root: Path, frame) -> list[str]:
     for row in frame.to_dict("records"):
         journal_row = recorded.get(row["clip_id"])
         if journal_row is None:
-            problems.append(f"{row['clip_id']}: in the manifest but not in the journal")
+            problems.append(f"{row['clip_id']}: in the {label} but not in the journal")
             continue
         edited = [c for c in MANIFEST_COLUMNS if c in journal_row and not _same(row.get(c), journal_row[c])]
         if edited:
             cells = ", ".join(f"{c}={row.get(c)!r} (journal: {journal_row[c]!r})" for c in edited[:4])
-            problems.append(f"{row['clip_id']}: manifest cells differ from the journal: {cells}")
+            problems.append(f"{row['clip_id']}: {label} cells differ from the journal: {cells}")
     return problems
 
 
