@@ -15,21 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
+from hrisim import hrisim_version
 from hrisim.errors import HrisimError
 
 FORMAT = "hrisim-expression-classifier"
 FORMAT_VERSION = 1
 ARCHITECTURES = ("inception_time", "facenet_inception_time", "knn_dtw", "cnn3d")
 CONFIG_FILE, WEIGHTS_FILE, KNN_FILE = "config.json", "model.safetensors", "knn.npz"
-
-
-def hrisim_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("hrisim")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 class CheckpointError(HrisimError):
@@ -209,7 +201,7 @@ def load_checkpoint(directory) -> tuple[object, dict]:
 
     path = directory / WEIGHTS_FILE
     if not path.is_file():
-        raise CheckpointError(f"{path}: model weights are missing (the folder has {CONFIG_FILE} but no {WEIGHTS_FILE})")
+        raise FileNotFoundError(f"{path}: model weights are missing (the folder has {CONFIG_FILE} but no {WEIGHTS_FILE})")
     from perception.facenet import module_from_state
 
     try:
