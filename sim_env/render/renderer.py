@@ -25,6 +25,20 @@ _SYSTEM_PACKAGES = {
 }
 
 
+_GL_OWNER_PID: int | None = None  # the process that made this module's first GL context
+
+
+def check_not_forked_after_gl() -> None:
+    """GL/EGL state does not survive ``fork()``: a forked child that draws hangs for good (an async
+    vector env made with the default ``fork`` start method in a process that had rendered)."""
+    if _GL_OWNER_PID is not None and _GL_OWNER_PID != os.getpid():
+        raise RendererUnavailable(
+            f"this process ({os.getpid()}) was forked from process {_GL_OWNER_PID} after that one had made an "
+            "OpenGL context; GL state does not survive fork() and drawing here would hang. Start worker "
+            "processes with 'spawn' or 'forkserver' (gymnasium.vector.AsyncVectorEnv(fns, context='forkserver'), "
+            "multiprocessing.get_context('spawn')), or make them before anything renders.")
+
+
 class RendererUnavailable(RuntimeError):
     """No OpenGL context could be created; the message names what to install."""
 
@@ -220,7 +234,12 @@ class Renderer:
         try:
             import pyrender
 
+            check_not_forked_after_gl()
             self._offscreen = pyrender.OffscreenRenderer(width, height)
+            global _GL_OWNER_PID
+            _GL_OWNER_PID = _GL_OWNER_PID or os.getpid()
+        except RendererUnavailable:
+            raise
         except Exception as exc:  # the GL stack raises many kinds of errors
             raise RendererUnavailable(
                 f"could not create an offscreen OpenGL context with {self.backend!r} "
