@@ -65,6 +65,17 @@ class Appearance:
     teeth: tuple[float, float, float] = (0.92, 0.89, 0.80)
     tongue: tuple[float, float, float] = (0.75, 0.38, 0.40)
     eyelashes: tuple[float, float, float] = (0.05, 0.04, 0.04)
+    # The built-in look's meshes (humans.outfit): hair style, facial hair, brows, clothes.
+    hair_style: str = "short"
+    facial_hair: str = "none"
+    brow_shape: str = "soft_arch"
+    top: str = "tshirt"
+    top_colour: tuple[float, float, float] = (0.25, 0.32, 0.45)
+    glasses: str = "none"
+    headscarf: tuple[float, float, float] | None = None
+    # Age parameters for skin detail (0 = young adult skin, 1 = about 80 years): folds
+    # (nasolabial, periorbital, forehead lines) and texture (blotches) grow with it.
+    age_folds: float = 0.0
 
 
 def appearance_for(spec) -> Appearance:
@@ -91,7 +102,12 @@ def appearance_for(spec) -> Appearance:
     brows = 0.7 * hair + 0.3 * hair_dark if old < 0.5 else 0.6 * base_hair + 0.4 * grey
     male = spec.gender >= 0.5
     bald = male and old > 0.3 and rng.random() < 0.5
+    look = _look_of(spec, hair, brows, rng)
+    if look["hair_style"] is not None:  # the spec's built-in look decides; paint follows it
+        hair, brows = look.pop("hair_rgb"), look.pop("brows_rgb")
+        bald = look["hair_style"] == "bald"
     return Appearance(
+        **{k: v for k, v in look.items() if k not in ("hair_rgb", "brows_rgb")},
         skin=tuple(float(x) for x in skin),
         lips=tuple(float(x) for x in np.clip(lips, 0, 1)),
         brows=tuple(float(x) for x in brows),
@@ -204,6 +220,36 @@ def skin_vertex_colours(appearance: Appearance, regions: FaceRegions | None = No
         hair_w = r.scalp * _smoothstep(line - 0.012, line + 0.008, r.scalp_height)
         colour = _mix(colour, appearance.hair, hair_w * (0.95 + 0.05 * r.noise))
     return srgb_to_linear(np.clip(colour, 0, 1))
+
+
+def _look_of(spec, seeded_hair: np.ndarray, seeded_brows: np.ndarray, rng) -> dict:
+    """The built-in look's fields of ``spec`` (hair style and colour, facial hair, brows, top,
+    glasses, headscarf, age parameters). Colours named in the spec win over the seeded ones."""
+    from humans.hair import HAIR_RGB, brow_shape_of, colour_rgb, hair_style_of
+    from humans.clothes import CLOTH_RGB
+
+    look_rng = np.random.default_rng([int(spec.seed), 17])
+    hair = seeded_hair if spec.hair_colour is None else colour_rgb(spec.hair_colour, HAIR_RGB)
+    # brows: the hair colour, a little darker; grey hair keeps darker brows longer
+    grey = spec.hair_colour in ("grey", "white")
+    brows = seeded_brows if spec.hair_colour is None else (
+        0.55 * hair + 0.45 * np.array([0.2, 0.18, 0.16]) if grey else 0.8 * hair + 0.2 * np.array([0.05, 0.04, 0.03]))
+    top = spec.top_colour
+    top_rgb = colour_rgb(top, CLOTH_RGB) if top else np.asarray(
+        list(CLOTH_RGB.values())[int(look_rng.integers(len(CLOTH_RGB)))], np.float32)
+    age_folds = float(np.clip((spec.age_years - 30.0) / 50.0, 0.0, 1.0))
+    return {
+        "hair_style": hair_style_of(spec),
+        "hair_rgb": hair, "brows_rgb": brows,
+        "facial_hair": spec.facial_hair,
+        "brow_shape": brow_shape_of(spec),
+        "top": spec.top,
+        "top_colour": tuple(float(c) for c in top_rgb),
+        "glasses": spec.glasses,
+        "headscarf": None if spec.headscarf is None else tuple(
+            float(c) for c in colour_rgb(spec.headscarf, CLOTH_RGB)),
+        "age_folds": age_folds,
+    }
 
 
 def _mix(colour: np.ndarray, target, weight: np.ndarray) -> np.ndarray:

@@ -185,41 +185,77 @@ def _noise3(p_mm: np.ndarray, scale_mm: float, seed: int) -> np.ndarray:
 def shell(geo: HeadGeometry, name: str, weight: np.ndarray, thickness_mm, colour_srgb,
           rng_seed: int, bumps_mm: float = 0.0, bump_scale_mm: float = 12.0, streaks: float = 0.12,
           follow: str = "head", roughness: float = 0.75, min_mm: float = 1.2,
-          round_to: tuple[np.ndarray, float] | None = None) -> AttachedMesh | None:
+          round_to: tuple[np.ndarray, float] | None = None, subdivide: int = 0,
+          smooth_edge: int = 0, double_sided: bool = False) -> AttachedMesh | None:
     """The skin triangles where ``weight`` (per hm08 vertex, 0..1) is positive, lifted along the
     rest normals by ``thickness_mm`` (scalar or per vertex) scaled by a smooth edge taper.
 
-    ``round_to`` = (centre_mm, radius_mm): blend the lifted surface toward a sphere (afros).
+    ``subdivide``: split every triangle in 4 that many times first (hm08's scalp is coarse: about
+    400 triangles), ``smooth_edge``: that many rounds of neighbour averaging of the weight, so thick
+    hair rises gradually from the hairline. ``round_to`` = (centre_mm, radius_mm): blend the lifted
+    surface toward a sphere (afros). ``double_sided``: draw folds of thick, bumpy hair too.
     """
     from humans.appearance import srgb_to_linear
 
-    w = np.asarray(weight, np.float32)
-    keep = (w[geo.skin_triangles] > 0.02).all(1)
+    w_all = np.asarray(weight, np.float32)
+    keep = (w_all[geo.skin_triangles] > 0.02).all(1)
     tris = geo.skin_triangles[keep]
     if len(tris) == 0:
         return None
     ids, local = np.unique(tris, return_inverse=True)
-    p = geo.p[ids]
-    taper = _smooth(0.0, 0.6, w[ids])
-    thick = np.broadcast_to(np.asarray(thickness_mm, np.float32), (geo.rest.shape[0],))[ids] \
-        if np.ndim(thickness_mm) else np.full(len(ids), float(thickness_mm), np.float32)
+    tris = local.reshape(-1, 3)
+    thick_all = np.broadcast_to(np.asarray(thickness_mm, np.float32), (geo.rest.shape[0],))
+    p, n, w, thick, anchors = geo.p[ids], geo.normals[ids], w_all[ids], thick_all[ids], ids
+    for _ in range(subdivide):
+        p, n, w, thick, anchors, tris = _split(p, n, w, thick, anchors, tris)
+    for _ in range(smooth_edge):
+        w = np.minimum(w, _neighbour_mean(w, tris))
+    taper = _smooth(0.0, 0.6, w)
     if bumps_mm:
         thick = thick + bumps_mm * (0.5 + 0.5 * _noise3(p, bump_scale_mm, rng_seed)) * taper
-    lift = (min_mm + (thick - min_mm) * taper)[:, None] * geo.normals[ids]
-    target = p + lift
-    if round_to is not None:
+    lift = min_mm + (thick - min_mm) * taper
+    if round_to is not None:  # lift further, along the normal (no sliding, so no fold-overs)
         centre, radius = round_to
-        d = target - centre
-        r = np.linalg.norm(d, axis=1, keepdims=True)
-        sphere = centre + d / np.maximum(r, 1e-6) * np.maximum(r, radius)
-        blend = (taper ** 2)[:, None]
-        target = target * (1 - blend) + sphere * blend
-    offsets = (target - p) / 1000.0
+        short_of = radius - np.linalg.norm(p - centre, axis=1)
+        lift = np.maximum(lift, short_of * taper ** 2)
+    target = p + lift[:, None] * n
+    offsets = (target - geo.p[anchors]) / 1000.0
     shade = 1.0 + streaks * _noise3(p * np.array([4.0, 1.0, 0.35]), 6.0, rng_seed + 1)
     colours = np.clip(np.asarray(colour_srgb, np.float32)[None] * shade[:, None], 0, 1)
-    return AttachedMesh(name, ids.astype(np.int64), offsets.astype(np.float32),
-                        local.reshape(-1, 3).astype(np.int32), srgb_to_linear(colours),
-                        follow=follow, roughness=roughness)
+    return AttachedMesh(name, anchors.astype(np.int64), offsets.astype(np.float32),
+                        tris.astype(np.int32), srgb_to_linear(colours),
+                        follow=follow, roughness=roughness, double_sided=double_sided)
+
+
+def _split(p, n, w, thick, anchors, tris):
+    """One 1-to-4 subdivision; a new (edge midpoint) vertex is anchored to the edge's first vertex."""
+    edges = np.sort(np.concatenate([tris[:, [0, 1]], tris[:, [1, 2]], tris[:, [2, 0]]]), axis=1)
+    unique, inverse = np.unique(edges, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    m = len(p) + np.arange(len(unique))
+    a, b = unique[:, 0], unique[:, 1]
+    nm = n[a] + n[b]
+    nm /= np.maximum(np.linalg.norm(nm, axis=1, keepdims=True), 1e-9)
+    p2 = np.concatenate([p, 0.5 * (p[a] + p[b])])
+    n2 = np.concatenate([n, nm])
+    w2 = np.concatenate([w, 0.5 * (w[a] + w[b])])
+    t2 = np.concatenate([thick, 0.5 * (thick[a] + thick[b])])
+    an2 = np.concatenate([anchors, anchors[a]])
+    f = len(tris)
+    e01, e12, e20 = m[inverse[:f]], m[inverse[f:2 * f]], m[inverse[2 * f:]]
+    v0, v1, v2 = tris[:, 0], tris[:, 1], tris[:, 2]
+    new = np.concatenate([np.stack([v0, e01, e20], 1), np.stack([e01, v1, e12], 1),
+                          np.stack([e20, e12, v2], 1), np.stack([e01, e12, e20], 1)])
+    return p2, n2, w2, t2, an2, new
+
+
+def _neighbour_mean(values: np.ndarray, tris: np.ndarray) -> np.ndarray:
+    total = np.zeros_like(values)
+    count = np.zeros_like(values)
+    for i, j in ((0, 1), (1, 2), (2, 0), (1, 0), (2, 1), (0, 2)):
+        np.add.at(total, tris[:, i], values[tris[:, j]])
+        np.add.at(count, tris[:, i], 1.0)
+    return total / np.maximum(count, 1.0)
 
 
 def _grid_triangles(rows: int, cols: int, closed: bool) -> np.ndarray:
@@ -248,7 +284,8 @@ def surface(geo: HeadGeometry, name: str, points_mm: np.ndarray, triangles: np.n
         _, nearest = cKDTree(geo.p[anchor_pool]).query(pts)
         anchors = anchor_pool[nearest]
     offsets = (pts - geo.p[anchors]) / 1000.0
-    col = np.asarray(colour_srgb, np.float32)[None] * (1.0 if shade is None else shade.reshape(-1, 1))
+    shade = np.ones(len(pts), np.float32) if shade is None else np.asarray(shade, np.float32).reshape(-1)
+    col = np.asarray(colour_srgb, np.float32)[None] * shade[:, None]
     return AttachedMesh(name, np.asarray(anchors, np.int64), offsets.astype(np.float32),
                         np.asarray(triangles, np.int32), srgb_to_linear(np.clip(col, 0, 1)),
                         roughness=roughness, double_sided=double_sided)
@@ -319,7 +356,7 @@ def curtain(geo: HeadGeometry, name: str, w: np.ndarray, colour, length_mm: floa
     head = body[(body[:, 2] > -40)]
     ang = np.arctan2(head[:, 0], head[:, 1] - centre[1])
     rad = np.hypot(head[:, 0], head[:, 1] - centre[1])
-    sector = np.digitize(ang, np.linspace(-np.pi, np.pi, 73)) - 1
+    sector = np.clip(np.digitize(ang, np.linspace(-np.pi, np.pi, 73)) - 1, 0, 71)
     rmax = np.zeros(72, np.float32)
     np.maximum.at(rmax, sector, rad)
     rng = np.random.default_rng(seed)
@@ -436,30 +473,30 @@ def build_hair(style: str, geo: HeadGeometry, colour_srgb, seed: int, hairline: 
         return HairLook((), w * 0.85, colour)
     if style == "short":
         thick = 7.0 + 7.0 * _smooth(20.0, 90.0, geo.p[:, 2])
-        meshes.append(shell(geo, "hair", w, thick, colour, seed))
+        meshes.append(shell(geo, "hair", w, thick, colour, seed, subdivide=1, smooth_edge=1))
     elif style == "coily_short":
         meshes.append(shell(geo, "hair", w, 9.0, colour, seed, bumps_mm=4.0, bump_scale_mm=7.0,
-                            streaks=0.18))
+                            streaks=0.18, subdivide=2, smooth_edge=2, double_sided=True))
     elif style == "curly":
         wc = scalp_weight(geo, front - 4.0, nape_mm=-70.0, sideburn_mm=-10.0)
         paint = wc
         thick = 16.0 + 14.0 * _smooth(-40.0, 60.0, geo.p[:, 2])
         meshes.append(shell(geo, "hair", wc, thick, colour, seed, bumps_mm=9.0,
-                            bump_scale_mm=14.0, streaks=0.2))
+                            bump_scale_mm=14.0, streaks=0.2, subdivide=2, smooth_edge=4, double_sided=True))
     elif style == "afro":
         wa = scalp_weight(geo, front - 3.0, nape_mm=-60.0, sideburn_mm=0.0)
         paint = wa
         centre = np.array([0.0, float(geo.p[wa > 0.5, 1].mean()), 50.0], np.float32)
         meshes.append(shell(geo, "hair", wa, 28.0, colour, seed, bumps_mm=7.0, bump_scale_mm=9.0,
-                            streaks=0.16, round_to=(centre, 118.0)))
+                            streaks=0.16, round_to=(centre, 118.0), subdivide=2, smooth_edge=5, double_sided=True))
     elif style in ("long_straight", "long_wavy"):
         wavy = style == "long_wavy"
         meshes.append(shell(geo, "hair", w, 8.0, colour, seed, bumps_mm=3.0 if wavy else 0.0,
-                            bump_scale_mm=20.0))
+                            bump_scale_mm=20.0, subdivide=1, smooth_edge=1))
         meshes.append(curtain(geo, "hair_long", w, colour, length_mm=200.0, seed=seed,
                               wave_mm=7.0 if wavy else 0.0))
     elif style == "ponytail":
-        meshes.append(shell(geo, "hair", w, 5.0, colour, seed, streaks=0.18))
+        meshes.append(shell(geo, "hair", w, 5.0, colour, seed, streaks=0.18, subdivide=1))
         back = geo.p[w > 0.5]
         knot = np.array([0.0, float(back[:, 1].max()) + 8.0, 25.0], np.float32)
         meshes.append(blob(geo, "hair_knot", w, colour, knot, (16.0, 14.0, 16.0), seed))
@@ -472,14 +509,14 @@ def build_hair(style: str, geo: HeadGeometry, colour_srgb, seed: int, hairline: 
         meshes.append(surface(geo, "hair_tail", pts, tris, np.array([anchor]), colour, shade=shade,
                               anchors=np.full(len(pts), anchor), double_sided=False))
     elif style == "bun":
-        meshes.append(shell(geo, "hair", w, 5.0, colour, seed, streaks=0.18))
+        meshes.append(shell(geo, "hair", w, 5.0, colour, seed, streaks=0.18, subdivide=1))
         top = geo.p[w > 0.5]
         bun = np.array([0.0, float(np.percentile(top[:, 1], 85)) + 10.0, float(top[:, 2].max()) - 12.0],
                        np.float32)
         meshes.append(blob(geo, "hair_bun", w, colour, bun, (30.0, 28.0, 26.0), seed))
     elif style in ("braids", "locs"):
         meshes.append(shell(geo, "hair", w, 6.0, colour, seed, bumps_mm=2.0, bump_scale_mm=6.0,
-                            streaks=0.25))
+                            streaks=0.25, subdivide=1))
         meshes.append(hanging_strands(geo, "hair_strands", w, colour, seed,
                                       count=26 if style == "braids" else 30,
                                       length_mm=190.0 if style == "braids" else 160.0,

@@ -17,6 +17,7 @@ import warnings
 import numpy as np
 
 from humans.appearance import Appearance, eyeball_mesh, skin_vertex_colours, srgb_to_linear
+from humans.hair import head_rotations, pose as pose_attached
 from humans.assets import AssetRoots, SpecAssets
 from humans.materials import Material
 from humans.mesh import HumanBody, HumanFrames, normal_operator, rotation_ypr, smooth_normals
@@ -147,7 +148,16 @@ class HumanActor:
             appearance = dataclasses.replace(appearance, brows=appearance.skin, hair=None) if (
                 look.proxy("eyebrows") or look.proxy("hair")) else appearance
             self._add_asset_parts(look, appearance, variant, rest, drawn)
-        skin = skin_vertex_colours(appearance)
+        # The built-in look's meshes (hair, facial hair, top, glasses, headscarf) and skin paint;
+        # hair and brows only where no MakeHuman proxy draws them (see humans.outfit).
+        from humans.appearance import face_regions
+        from humans.outfit import build_outfit
+
+        outfit = build_outfit(self.appearance, body.rest_vertices, variant,
+                              hair=look is None or look.proxy("hair") is None,
+                              brows=look is None or look.proxy("eyebrows") is None)
+        regions = face_regions() if outfit.brows is None else dataclasses.replace(face_regions(), brows=outfit.brows)
+        skin = outfit.skin_colours(skin_vertex_colours(dataclasses.replace(appearance, hair=None), regions))
         flat = {
             "tongue": srgb_to_linear(appearance.tongue),
             "teeth": srgb_to_linear(appearance.teeth),
@@ -164,6 +174,15 @@ class HumanActor:
                 roughness=_ROUGHNESS[name], double_sided=name == "eyelashes",
             )
         self._drawn = tuple(drawn)
+        self._attached = {}
+        for part in outfit.meshes:
+            name = f"builtin_{part.name}"
+            positions = part.rest_positions(body.rest_vertices)
+            self._operators[name] = normal_operator(part.triangles, part.n_vertices)
+            normals = smooth_normals(positions[None], part.triangles, self._operators[name])[0]
+            self.meshes[name] = DynamicMesh(positions, normals, part.colours, part.triangles,
+                                            roughness=part.roughness, double_sided=part.double_sided)
+            self._attached[name] = part
         self.eye_mesh = None
         if "eyes" not in self._proxies:
             verts, tris, cols = eyeball_mesh(tuple(appearance.iris), tuple(appearance.sclera))
@@ -239,6 +258,11 @@ class HumanActor:
             part = self.parts[name]
             positions = frames.vertices[:, part.vertex_ids]
             geometry[name] = (positions, smooth_normals(positions, part.triangles, self._operators[name]))
+        if self._attached:  # built-in hair, clothes, accessories: anchored, turned with the head
+            head = head_rotations(self.body.rest_vertices, frames.vertices)
+            for name, part in self._attached.items():
+                positions = pose_attached(part, frames.vertices, head)
+                geometry[name] = (positions, smooth_normals(positions, part.triangles, self._operators[name]))
         t = frames.n_frames
         gaze = np.zeros((t, 2), np.float32) if eye_yaw_pitch_deg is None else np.asarray(eye_yaw_pitch_deg, np.float32)
         bone = frames.head_rotation @ rotation_ypr(gaze[:, 0], gaze[:, 1], np.zeros(t))
