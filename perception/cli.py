@@ -3,7 +3,6 @@ files people and programs read (CSV, JSON, an overlay MP4, a timeline plot). Imp
 module level."""
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
@@ -116,7 +115,6 @@ def _cmd_predict(args) -> int:
 
 def register(sub, groups) -> None:
     p = sub.add_parser("predict", help="per-window expression probabilities for a video (table, or files with --out)",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter,
                        description="Slide a window over VIDEO and classify each window. Streams the video, so any "
                        "length runs in bounded memory. Windows in which no frame has a detected face get no label.")
     p.add_argument("video", help="video file (mp4, avi, gif, ...)")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import copy
 import importlib
 import sys
 from pathlib import Path
@@ -24,6 +25,12 @@ COMMAND_MODULES = (
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
     """Every option's default in ``--help``, unless its help already states it or there is none."""
+
+    def _format_action(self, action):
+        if not action.help and action.option_strings and action.default not in (None, False, argparse.SUPPRESS):
+            action = copy.copy(action)  # argparse prints nothing for an option without help: show its default
+            action.help = "(default: %(default)s)"
+        return super()._format_action(action)
 
     def _get_help_string(self, action):
         text = action.help or ""
