@@ -97,6 +97,8 @@ def facenet_runner(model, runtime: str, onnx_path: Path | None = None, threads: 
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         if threads:
             options.intra_op_num_threads = threads
+        # no spin-waiting between kernels: on a CPU other jobs share, spinning threads only steal time
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
         return lambda x: session.run(None, {"x": np.ascontiguousarray(x, np.float32)})[0]
     if runtime == "openvino":

@@ -52,7 +52,7 @@ def test_ground_truth_boxes_crop_the_box_without_mtcnn(tmp_path, monkeypatch):
     assert err < 3 < np.abs(crops.astype(int) - other).mean()
     assert source.describe()["synthetic_face_boxes"].startswith("ground truth")
     mtcnn = ClipSource(tmp_path / "cache", device="cpu")
-    assert mtcnn._tag(rec) != source._tag(rec)  # other crops, other cache entries
+    assert mtcnn.crop_tag(rec) != source.crop_tag(rec)  # other crops, other cache entries
 
 
 def test_boxes_need_a_labels_file_and_a_box_per_frame(tmp_path):

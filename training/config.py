@@ -14,12 +14,13 @@ from typing import Annotated, Literal, Optional, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hrisim.errors import HrisimError
+from perception.models.registry import CONFIG_KINDS
 
 class ConfigError(HrisimError):
     """A bad experiment config; the message names the file and the field."""
 
 
-MODEL_KINDS = ("inception_time", "knn_dtw", "cnn3d")
+MODEL_KINDS = CONFIG_KINDS  # training config kinds, from the model registry
 STRATEGIES = ("real_only", "pretrain_finetune", "mixed", "synthetic_only")
 PROTOCOLS = ("cv", "holdout")
 
@@ -61,7 +62,7 @@ class ModelConfig(_Section):
     # partial fine-tuning (training.partial_finetune): FaceNet frozen through this block, activations there
     # cached for `augmented_variants` augmentations per clip, later blocks + head trained; None: all of FaceNet
     frozen_up_to: Optional[Literal["conv2d_4b", "repeat_1", "mixed_6a", "repeat_2", "mixed_7a", "repeat_3", "block8"]] = None
-    augmented_variants: PositiveInt = 4
+    augmented_variants: PositiveInt = 2  # each variant costs one FaceNet-prefix pass per clip: 2 keeps a Table III row near 2 h on 2 cores
 
 
 class StrategyConfig(_Section):

@@ -104,7 +104,7 @@ class ClipSource:
             raise ValueError(f"clip {record.clip_id!r}: synthetic_crops 'boxes' needs the manifest's labels_file column")
         return "boxes"
 
-    def _tag(self, record: ClipRecord) -> str:
+    def crop_tag(self, record: ClipRecord) -> str:
         """Cache tag of a clip's crops: the box source and the crop settings."""
         source = self.box_source(record)
         if source == "generator":
@@ -114,7 +114,7 @@ class ClipSource:
 
     def crops(self, record: ClipRecord) -> np.ndarray:
         """(T,S,S,3) uint8 face crops."""
-        source, path = self.box_source(record), self.cache_dir / "crops" / f"{self.key(record)}-{self._tag(record)}.npy"
+        source, path = self.box_source(record), self.cache_dir / "crops" / f"{self.key(record)}-{self.crop_tag(record)}.npy"
         if source == "generator":
             return cached_array(path, lambda: load_frames(record.crop_path), mmap=True)
         if source == "boxes":
@@ -148,7 +148,7 @@ class ClipSource:
 
     def embeddings(self, record: ClipRecord) -> np.ndarray:
         """(T,512) FaceNet embeddings of the clip's crops (cached by the extractor)."""
-        return np.asarray(self.extractor.embed_cached(f"{self.key(record)}-{self._tag(record)}", lambda: self.crops(record)))
+        return np.asarray(self.extractor.embed_cached(f"{self.key(record)}-{self.crop_tag(record)}", lambda: self.crops(record)))
 
     def precompute(self, records, mode: str, frame_size: int = 112, progress: bool = True) -> None:
         """Fill the caches for ``records`` up front (one progress bar), so epochs only read.
@@ -170,7 +170,7 @@ class ClipSource:
                     crops = pending[i].result()
                     if i + 2 < len(todo):
                         pending.append(pool.submit(self.crops, todo[i + 2]))
-                    self.extractor.embed_cached(f"{self.key(record)}-{self._tag(record)}", lambda: crops)
+                    self.extractor.embed_cached(f"{self.key(record)}-{self.crop_tag(record)}", lambda: crops)
                     pending[i] = None  # let the crops go
                     bar.update()
         else:
@@ -181,7 +181,7 @@ class ClipSource:
         bar.close()
 
     def _embeddings_cached(self, record: ClipRecord) -> bool:
-        path = self.extractor.cache_path(f"{self.key(record)}-{self._tag(record)}")
+        path = self.extractor.cache_path(f"{self.key(record)}-{self.crop_tag(record)}")
         return path.is_file()
 
     @property

@@ -110,7 +110,7 @@ class ActivationCache:
         """(T, C, H, W) float16 activations of ``record`` (``variant`` None: not augmented)."""
         from perception.features import cached_array
 
-        name = f"{self.source.key(record)}-{self.source._tag(record)}-{'plain' if variant is None else f'v{variant}'}.npy"
+        name = f"{self.source.key(record)}-{self.source.crop_tag(record)}-{'plain' if variant is None else f'v{variant}'}.npy"
         return cached_array(self.folder / name, lambda: self._compute(record, variant), mmap=True)
 
     def _compute(self, record: ClipRecord, variant: int | None) -> np.ndarray:
