@@ -102,7 +102,7 @@ def test_au43_closes_the_lids_and_sides_are_the_subjects():
 
 def test_one_sided_key_moves_only_that_side():
     frames = play(kL12=0.8)
-    assert nonzero_units(frames) == {"mouthSmileLeft"}
+    assert nonzero_units(frames) == {"mouthSmileLeft", "cheekSquintLeft"}  # AU12 at E lifts the cheek a little
     assert frames.facial_actions[0, U["mouthSmileLeft"]] == pytest.approx(0.8)
     one_eye = play(kL61=1.0)
     assert nonzero_units(one_eye) == {"eyeLookOutLeft"} and one_eye.eye_yaw_pitch_deg[0, 0] == pytest.approx(15.0)
@@ -120,13 +120,13 @@ def test_unsupported_au_warns_once_and_is_ignored():
     rig = ArkitRig()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        first = rig.apply(["11", "L11", "4"], np.ones((2, 3)))
-        rig.apply(["11"], np.ones((2, 1)))
+        first = rig.apply(["38", "38", "4"], np.ones((2, 3)))
+        rig.apply(["38"], np.ones((2, 1)))
     unsupported = [w for w in caught if issubclass(w.category, UnsupportedAUWarning)]
-    assert len(unsupported) == 1 and "AU11" in str(unsupported[0].message)
-    assert first.unsupported_keys == ("11", "L11")
+    assert len(unsupported) == 1 and "AU38" in str(unsupported[0].message)
+    assert first.unsupported_keys == ("38", "38")
     assert nonzero_units(RigFrames(first.facial_actions[:1], *[None] * 3)) == {"browDownLeft", "browDownRight"}
-    assert first.au_intensities[11].tolist() == [1.0, 1.0]  # labels still say what the timeline asked
+    assert first.au_intensities[38].tolist() == [1.0, 1.0]  # labels still say what the timeline asked
     with pytest.warns(UnsupportedAUWarning, match="L30"):
         ArkitRig().apply(["30"], np.ones((1, 1)))
 
@@ -176,3 +176,85 @@ def test_rig_registry(tmp_path, monkeypatch):
         get_rig("facshuman")
     with pytest.raises(AnimationError, match="unknown rig 'blender'.*arkit"):
         get_rig("blender")
+
+
+# -- hrisim's own sparse targets (folds and the mass ARKit lacks) ---------------------------------
+def test_au4_draws_the_brow_heads_together_and_down_and_cuts_furrows():
+    from animations.rigs.hrisim_targets import target
+
+    off = play(k4=1.0).morph_offsets_hm08[0]  # MakeHuman axes: x = subject's left, y up, z forward
+    heads = target("shape_au4")
+    left = heads.vertices[(heads.side == 1) & (np.linalg.norm(heads.offsets, axis=1) > 0.02)]
+    assert off[left, 0].mean() < -0.02 and off[left, 1].mean() < -0.015  # medial >= 2 mm, down
+    furrow = target("fold_au4")
+    deepest = furrow.vertices[np.argsort(furrow.offsets[:, 2])[:10]]
+    ridge = heads.vertices[(heads.side == 0)][np.argsort(-heads.offsets[heads.side == 0, 2])[:4]]
+    assert off[deepest, 2].mean() < off[ridge, 2].mean() - 0.015  # furrows 1.5 mm behind the bunched skin
+
+
+def test_one_sided_key_folds_only_its_side():
+    from animations.rigs.hrisim_targets import target
+
+    off = play(kL9=1.0).morph_offsets_hm08[0]
+    t = target("fold_au9")
+    assert np.abs(off[t.vertices[t.side == -1]]).max() == 0 < np.abs(off[t.vertices[t.side == 1]]).max()
+
+
+def test_two_keys_of_one_au_do_not_fold_twice():
+    both = play(k4=0.8, k4_b=0.8).morph_offsets_hm08  # the paper's anger uses 4 and 4_b together
+    np.testing.assert_allclose(both, play(k4=1.0, k4_b=1.0).morph_offsets_hm08)
+    half = play(k9=0.5).morph_offsets_hm08
+    np.testing.assert_allclose(half * 2, play(k9=1.0).morph_offsets_hm08, atol=1e-7)
+
+
+def test_gaze_stays_on_eye_bones_when_the_arkit_rig_adds_folds():
+    frames = play(k4=1.0, k61=1.0)
+    assert frames.morph_offsets_hm08 is not None and not frames.gaze_in_mesh
+    assert play(k61=1.0).morph_offsets_hm08 is None  # nothing to add: no offsets at all
+
+
+def test_au11_plays_the_nasolabial_fold():
+    frames = play(k11=1.0)
+    assert frames.unsupported_keys == () and np.abs(frames.morph_offsets_hm08).max() > 0.01
+
+
+def test_sparse_targets_are_small_and_millimetric():
+    from animations.rigs.hrisim_targets import targets
+
+    path = Path(__file__).resolve().parents[1] / "animations" / "rigs" / "hrisim_targets.npz"
+    assert path.stat().st_size < 400_000
+    for name, t in targets().items():
+        moved_mm = np.linalg.norm(t.offsets, axis=1).max() * 100
+        assert 0.3 < moved_mm < 8.0, name  # FACS E: millimetres, not centimetres
+        assert t.vertices.max() < 13380 and len(t.vertices) < 4000, name  # face skin only
+
+
+def test_fit_report_covers_the_reworked_aus():
+    import json
+
+    fit = json.loads((Path(__file__).resolve().parents[1] / "animations" / "rigs" / "arkit_fit.json").read_text())
+    for au in ("1", "2", "4", "5", "6", "7", "9", "10", "12", "14", "15", "16", "17", "20", "23", "24", "25", "26"):
+        assert 0.0 <= fit[au]["relative_residual"] <= 1.0 and fit[au]["weights"], au
+
+
+def test_prototype_signals_load_play_and_scale():
+    from animations.library import builtin_signals, get_signal, paper_signals, prototype_signals
+
+    protos = prototype_signals()
+    assert {s.emotion for s in protos.values()} == {"anger", "disgust", "confusion"}
+    assert {"proto_anger_4_5_7_23", "proto_disgust_9_15_16_25", "proto_disgust_10_17",
+            "proto_confusion_4_7_head_tilt"} <= set(protos)
+    assert not set(protos) & set(builtin_signals()) and len(paper_signals()) == 21  # the paper's set is unchanged
+    rig = ArkitRig()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnsupportedAUWarning)
+        for signal in protos.values():
+            assert "(" in signal.description and any(c.isdigit() for c in signal.description)  # a citation
+            frames = rig.apply(*signal.sample(25))
+            assert frames.unsupported_keys == () and frames.facial_actions.any()
+    _, full = get_signal("proto_anger_4_5_7_23").sample(10)
+    _, half = get_signal("proto_anger_4_5_7_23", intensity=0.5).sample(10)
+    np.testing.assert_allclose(half, full / 2, atol=1e-6)
+    assert full.max() == pytest.approx(1.0)
+    with pytest.raises(AnimationError, match="intensity"):
+        prototype_signals(1.5)

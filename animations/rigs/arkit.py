@@ -2,7 +2,8 @@
 
 The mapping itself is data, in ``arkit_table`` (readable as ``ARKIT_TABLE.md``); this module only
 plays it: per frame, weights of all keys summed per unit and clipped to [0, 1], angles summed and
-clipped to the full-intensity range.
+clipped to the full-intensity range, and hrisim's own sparse morph targets (``hrisim_targets``: the
+folds, furrows and mass movements ARKit lacks) summed into ``morph_offsets_hm08``.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from .arkit_table import (
     row_for,
 )
 from .base import RigFrames, UnsupportedAUWarning
+from .hrisim_targets import offsets_for
 from .base import check_values as _check_values
 
 __all__ = ["ARKIT_UNITS", "ArkitRig", "arkit_table_markdown", "eye_bone_residual_deg", "ANNY_EYELOOK_DEG"]
@@ -43,8 +45,10 @@ class ArkitRig:
     name = "arkit"
     units = ARKIT_UNITS
 
-    def __init__(self) -> None:
+    def __init__(self, targets: bool = True) -> None:
+        """``targets=False`` plays the ARKit units alone, without hrisim's sparse targets (to compare)."""
         self._warned: set[int] = set()
+        self.targets = targets
 
     def apply(self, keys: Sequence[str], values: np.ndarray) -> RigFrames:
         """Rig frames for ``values`` (T, K), column k being the intensity of ``keys[k]``."""
@@ -56,6 +60,7 @@ class ArkitRig:
         forward = np.zeros(n_frames)
         au_intensities: dict[int, np.ndarray] = {}
         unsupported: list[str] = []
+        target_weights: list[tuple[str, str | None, np.ndarray]] = []
         for column, key in enumerate(keys):
             au_key = resolve_key(key)
             intensity = values[:, column]
@@ -70,6 +75,8 @@ class ArkitRig:
             eye += np.outer(intensity, row.eye_deg)
             head += np.outer(intensity, row.head_deg)
             forward += intensity * row.head_forward_m
+            if self.targets:
+                target_weights += [(name, au_key.side, intensity * gain) for name, gain in row.targets]
         return RigFrames(
             facial_actions=np.clip(weights, 0.0, 1.0).astype(np.float32),
             eye_yaw_pitch_deg=_clip_symmetric(eye, EYE_RANGE_DEG),
@@ -77,6 +84,8 @@ class ArkitRig:
             head_forward_m=np.clip(forward, *HEAD_FORWARD_RANGE_M).astype(np.float32),
             au_intensities={au: v.astype(np.float32) for au, v in au_intensities.items()},
             unsupported_keys=tuple(unsupported),
+            morph_offsets_hm08=offsets_for(target_weights, n_frames),
+            eyes_in_mesh=False,
         )
 
     def _warn(self, au: int, key: str, reason: str) -> None:

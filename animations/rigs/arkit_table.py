@@ -71,6 +71,7 @@ class ArkitRow:
     head_deg: tuple[float, float, float] = (0.0, 0.0, 0.0)
     head_forward_m: float = 0.0
     note: str = ""
+    targets: tuple[tuple[str, float], ...] = ()  # hrisim's own sparse targets (hrisim_targets), gains
 
     @property
     def key(self) -> str:
@@ -91,48 +92,76 @@ class ArkitRow:
             head_deg=tuple(a / 2 for a in self.head_deg),
             head_forward_m=self.head_forward_m / 2,
             note=self.note,
+            targets=self.targets,  # played on this side's vertices only (hrisim_targets.side_weights)
         )
 
 
-def _row(au, units=None, *, side=None, variant=None, eye=(0.0, 0.0), head=(0.0, 0.0, 0.0), forward=0.0, note=""):
-    """Author a row; a unit written ``name*`` means both ``nameLeft`` and ``nameRight``."""
+def _row(au, units=None, *, side=None, variant=None, eye=(0.0, 0.0), head=(0.0, 0.0, 0.0), forward=0.0, note="",
+         targets=None):
+    """Author a row; a unit written ``name*`` means both ``nameLeft`` and ``nameRight``; ``targets``
+    are hrisim's own sparse morph targets (``hrisim_targets``) with their gains."""
     expanded: list[tuple[str, float]] = []
     for unit, gain in (units or {}).items():
         names = (f"{unit[:-1]}Left", f"{unit[:-1]}Right") if unit.endswith("*") else (unit,)
         expanded.extend((name, float(gain)) for name in names)
-    return ArkitRow(au, side, variant, tuple(expanded), tuple(eye), tuple(head), forward, note)
+    return ArkitRow(au, side, variant, tuple(expanded), tuple(eye), tuple(head), forward, note,
+                    tuple((name, float(g)) for name, g in (targets or {}).items()))
 
 
 ROWS: tuple[ArkitRow, ...] = (
-    _row(1, {"browInnerUp": 1.0}),
-    _row(1, {"browInnerUp": 0.5}, variant="a", note="FACSHuman's alternative is about half as strong"),
-    _row(2, {"browOuterUp*": 1.0}),
-    _row(2, {"browOuterUp*": 0.5}, variant="a", note="FACSHuman's alternative is about half as strong"),
-    _row(4, {"browDown*": 1.0}, note="ARKit's browDown also draws the brows together"),
-    _row(4, {"browDown*": 0.7}, variant="a", note="a milder lowering"),
-    _row(4, {"browDown*": 0.85, "browOuterUp*": 0.4}, variant="b",
-         note="brows drawn down at the centre with the outer brows held up (oblique brows)"),
+    _row(1, {"browInnerUp": 1.0}, targets={"fold_au1": 1.0},
+         note="FACS: inner brows up, horizontal wrinkles across the centre of the forehead"),
+    _row(1, {"browInnerUp": 0.5}, variant="a", targets={"fold_au1": 0.5},
+         note="FACSHuman's alternative is about half as strong"),
+    _row(2, {"browOuterUp*": 1.0}, targets={"fold_au2": 1.0},
+         note="FACS: outer brows up, wrinkles across the lateral forehead"),
+    _row(2, {"browOuterUp*": 0.5}, variant="a", targets={"fold_au2": 0.5},
+         note="FACSHuman's alternative is about half as strong"),
+    _row(4, {"browDown*": 1.0}, targets={"shape_au4": 1.0, "fold_au4": 1.0},
+         note="FACS E: brows lowered and drawn together (ARKit lowers; shape_au4 draws the heads 3.5 mm "
+              "together and bunches the glabella), vertical glabellar furrows (fold_au4)"),
+    _row(4, {"browDown*": 0.7}, variant="a", targets={"shape_au4": 0.7, "fold_au4": 0.7}, note="a milder lowering"),
+    _row(4, {"browDown*": 0.85, "browOuterUp*": 0.4}, variant="b", targets={"shape_au4": 1.0, "fold_au4": 1.0},
+         note="brows drawn down and together at the centre with the outer brows held up (oblique brows)"),
     _row(5, {"eyeWide*": 1.0}),
-    _row(6, {"cheekSquint*": 1.0, "eyeSquint*": 0.3}, note="the raised cheek narrows the eye a little"),
-    _row(6, {"cheekSquint*": 1.0, "eyeSquint*": 0.3}, variant="a", note="same mix as 6"),
+    _row(6, {"cheekSquint*": 1.0, "eyeSquint*": 0.3}, targets={"shape_au6": 1.0, "fold_au6": 1.0},
+         note="FACS: cheeks and infraorbital skin raised, bagged below the lids, eye narrowed from below, "
+              "crow's feet"),
+    _row(6, {"cheekSquint*": 1.0, "eyeSquint*": 0.3}, variant="a", targets={"shape_au6": 1.0, "fold_au6": 1.0},
+         note="same mix as 6"),
     _row(6, {"cheekSquint*": 1.0, "eyeSquint*": 0.3, "noseSneer*": 0.5}, variant="b",
+         targets={"shape_au6": 1.0, "fold_au6": 1.0, "fold_au9": 0.5},
          note="FACSHuman's alternative also wrinkles the nose"),
-    _row(7, {"eyeSquint*": 1.0}),
+    _row(7, {"eyeSquint*": 1.0, "cheekSquint*": 0.15},
+         note="FACS: lids tightened, the lower lid raised and straightened"),
     _row(8, {"mouthClose": 1.0}, note="lips toward each other: ARKit's mouthClose closes the lips over an open jaw"),
-    _row(9, {"noseSneer*": 1.0, "mouthUpperUp*": 0.2}, note="the nose wrinkle lifts the upper lip a little"),
-    _row(9, {"noseSneer*": 1.0, "mouthUpperUp*": 0.35}, variant="a", note="a stronger alternative"),
-    _row(10, {"mouthUpperUp*": 1.0}),
-    _row(12, {"mouthSmile*": 1.0}),
-    _row(12, {"mouthSmile*": 1.0}, variant="a", note="same mix as 12"),
-    _row(12, {"mouthSmile*": 0.75}, variant="b", note="a weaker alternative"),
+    _row(9, {"noseSneer*": 1.0, "mouthUpperUp*": 0.35, "browDown*": 0.3, "cheekSquint*": 0.3},
+         targets={"shape_au9": 1.0, "fold_au9": 1.0, "fold_nasolabial": 0.5},
+         note="FACS E: wrinkles across the root and sides of the nose, nostril wings and infraorbital "
+              "triangle raised, inner brows lowered, the upper lip lifted a little"),
+    _row(9, {"noseSneer*": 1.0, "mouthUpperUp*": 0.45, "browDown*": 0.3, "cheekSquint*": 0.3}, variant="a",
+         targets={"shape_au9": 1.0, "fold_au9": 1.0, "fold_nasolabial": 0.6}, note="a stronger alternative"),
+    _row(10, {"mouthUpperUp*": 1.0, "noseSneer*": 0.2}, targets={"shape_au10": 1.0, "fold_nasolabial": 1.0},
+         note="FACS E: upper lip raised (its centre 4 mm more by shape_au10), nostril wings raised and "
+              "widened, nasolabial furrow deepened (fold_nasolabial)"),
+    _row(11, {"mouthUpperUp*": 0.1}, targets={"fold_nasolabial": 1.0},
+         note="FACS: the nasolabial furrow deepens; the lip barely moves"),
+    _row(12, {"mouthSmile*": 1.0, "cheekSquint*": 0.2}, targets={"fold_nasolabial": 0.6},
+         note="FACS: corners pulled up and back, nasolabial furrow deepened and pulled up and out"),
+    _row(12, {"mouthSmile*": 1.0, "cheekSquint*": 0.2}, variant="a", targets={"fold_nasolabial": 0.6},
+         note="same mix as 12"),
+    _row(12, {"mouthSmile*": 0.75, "cheekSquint*": 0.15}, variant="b", targets={"fold_nasolabial": 0.45},
+         note="a weaker alternative"),
     _row(13, {"mouthSmile*": 0.7, "cheekPuff": 0.3},
          note="approximation: no ARKit unit pulls the corners up sharply; a smile with puffed cheeks"),
     _row(14, {"mouthDimple*": 1.0}),
     _row(15, {"mouthFrown*": 1.0}),
     _row(16, {"mouthLowerDown*": 1.0}),
-    _row(17, {"mouthShrugLower": 1.0, "mouthShrugUpper": 0.3}, note="the chin boss pushes both lips up"),
+    _row(17, {"mouthShrugLower": 1.0, "mouthShrugUpper": 0.3}, targets={"shape_au17": 1.0, "fold_au17": 1.0},
+         note="FACS E: chin boss pushed up (shape_au17), the lower lip pushed up and out, chin skin "
+              "wrinkled and the furrow below the lip deepened (fold_au17)"),
     _row(17, {"mouthShrugLower": 1.0, "mouthShrugUpper": 0.3, "mouthFrown*": 0.3}, variant="a",
-         note="alternative with the lip corners pulled down"),
+         targets={"shape_au17": 1.0, "fold_au17": 1.0}, note="alternative with the lip corners pulled down"),
     _row(18, {"mouthPucker": 1.0}),
     _row(18, {"mouthPucker": 1.0, "mouthLowerDown*": 0.4}, variant="a", note="pucker with the lower lip turned out"),
     _row(19, {"tongueOut": 1.0, "jawOpen": 0.2}, note="the tongue needs the mouth a little open"),
@@ -144,11 +173,12 @@ ROWS: tuple[ArkitRow, ...] = (
          note="the lower lip funnels, lips apart"),
     _row(22, {"mouthFunnel": 0.5, "mouthUpperUp*": 0.4, "jawOpen": 0.1}, variant="upper",
          note="the upper lip funnels, lips apart"),
-    _row(23, {"mouthPress*": 0.5, "mouthRollUpper": 0.3, "mouthRollLower": 0.3},
-         note="tightened lips: a light press and a slight inward roll that narrows the red of the lips"),
+    _row(23, {"mouthPress*": 0.6, "mouthRollUpper": 0.5, "mouthRollLower": 0.4},
+         note="FACS: lips tightened and narrowed, the red of the lips thinned by an inward roll (the fit "
+              "to FACSHuman's 23 is mostly mouthRollUpper)"),
     _row(24, {"mouthPress*": 1.0}),
-    _row(25, {"mouthUpperUp*": 0.3, "mouthLowerDown*": 0.3, "jawOpen": 0.1},
-         note="lips part: each lip moves away a little, the jaw barely opens"),
+    _row(25, {"mouthUpperUp*": 0.4, "mouthLowerDown*": 0.45, "jawOpen": 0.1},
+         note="lips part at E: the teeth show between them, the jaw barely opens"),
     _row(25, {"mouthUpperUp*": 0.5, "mouthLowerDown*": 0.2, "jawOpen": 0.1}, variant="a",
          note="alternative: mostly the upper lip lifts"),
     _row(26, {"jawOpen": 0.6}),
@@ -189,7 +219,6 @@ ROWS: tuple[ArkitRow, ...] = (
 )
 
 UNSUPPORTED_AUS: dict[int, str] = {
-    11: "deepens the nasolabial furrow; no ARKit unit does that without raising the lip (AU10)",
     21: "tightens the neck; ARKit units cover the face only",
     31: "bulges the masseter while the teeth clench; no ARKit unit",
     32: "bites the lip with the teeth; no ARKit unit",
@@ -228,18 +257,21 @@ def arkit_table_markdown() -> str:
         "[0, 1]. `Left`/`Right` = the subject's side. Angles in degrees: yaw > 0 toward the subject's",
         "left, pitch > 0 up, roll > 0 toward the left shoulder. `L<n>`/`R<n>` keys without a row of",
         "their own use the AU's row with the other side's units dropped and side-less units and",
-        "angles halved. See the module docstring for the reasons.",
+        "angles halved. See the module docstring for the reasons. hrisim targets: hrisim's own sparse",
+        "morph targets (`hrisim_targets.npz`, authored from the FACS manual in `author_targets.py`).",
+        "How much of FACSHuman's targets the units alone miss: `ARKIT_FIT.md`.",
         "",
-        "| key | AU | ARKit units (gain) | eye yaw, pitch | head yaw, pitch, roll | head forward (m) | note |",
-        "|---|---|---|---|---|---|---|",
+        "| key | AU | ARKit units (gain) | hrisim targets (gain) | eye yaw, pitch | head yaw, pitch, roll | head forward (m) | note |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for row in ROWS:
         units = ", ".join(f"{unit} {gain:g}" for unit, gain in row.units) or "-"
         eye = ", ".join(f"{a:g}" for a in row.eye_deg) if any(row.eye_deg) else "-"
         head = ", ".join(f"{a:g}" for a in row.head_deg) if any(row.head_deg) else "-"
         forward = f"{row.head_forward_m:g}" if row.head_forward_m else "-"
+        targets = ", ".join(f"{t} {gain:g}" for t, gain in row.targets) or "-"
         name = CATALOGUE[row.au].name
-        lines.append(f"| `{row.key}` | {row.au} {name} | {units} | {eye} | {head} | {forward} | {row.note} |")
+        lines.append(f"| `{row.key}` | {row.au} {name} | {units} | {targets} | {eye} | {head} | {forward} | {row.note} |")
     lines += ["", "## AUs this rig does not show", "",
               "A timeline that uses them plays without them; the rig warns once per AU.", ""]
     for au, reason in UNSUPPORTED_AUS.items():

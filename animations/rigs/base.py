@@ -28,7 +28,11 @@ class RigFrames:
     * ``unsupported_keys``: the keys the rig ignored;
     * ``morph_offsets_hm08``: (T, 19158, 3) or None, vertex offsets to add to the person's hm08
       mesh, in MakeHuman's units and axes (decimetres, y up); rigs made of morph targets
-      (``facshuman``) use it instead of face units and bone angles.
+      (``facshuman``) use it instead of face units and bone angles; the ``arkit`` rig adds hrisim's
+      own sparse targets (folds, furrows) through it;
+    * ``eyes_in_mesh``: whether the gaze is carried by the eye helper vertices of the offsets
+      (morph-target rigs) instead of eye bones; None = "when there are offsets" (see
+      :attr:`gaze_in_mesh`).
     """
 
     facial_actions: np.ndarray
@@ -38,6 +42,14 @@ class RigFrames:
     au_intensities: dict[int, np.ndarray] = field(default_factory=dict)
     unsupported_keys: tuple[str, ...] = ()
     morph_offsets_hm08: np.ndarray | None = None
+    eyes_in_mesh: bool | None = None
+
+    @property
+    def gaze_in_mesh(self) -> bool:
+        """True when a renderer must take the eyes' rotation from the mesh's eye helpers."""
+        if self.eyes_in_mesh is not None:
+            return bool(self.eyes_in_mesh)
+        return self.morph_offsets_hm08 is not None
 
     @property
     def n_frames(self) -> int:

@@ -4,7 +4,11 @@ Each FACSHuman key (``4``, ``L12``, ``22_25_up_down``, ``61`` ...) is a ``.targe
 optional pack (GNU LGPL v3; ``hrisim assets install facshuman``): rows ``vertex dx dy dz`` on
 MakeHuman's hm08 mesh, in MakeHuman's units and axes (decimetres, y up, facing +z). A frame's
 mesh is the person's mesh plus ``sum_k w_k * target_k`` with ``w_k`` the key's intensity in [0, 1]
-(linear, like MakeHuman's modifiers). Targets move every hm08 vertex they list: skin, the eye
+(linear, like MakeHuman's modifiers). Intensity 1 is FACSHuman's full target, which is already the
+FACS manual's E in size (brows lowered 9.7 mm by AU4, upper lip raised 8.8 mm by AU10: see
+``ARKIT_FIT.md``), so no rescaling; the rig adds hrisim's ``fold_*`` targets for the furrows and
+wrinkles FACSHuman's targets lack (``hrisim_targets.FOLDS_BY_AU``; ``folds=False`` plays the
+pack alone, as FACSHuman does). Targets move every hm08 vertex they list: skin, the eye
 helpers (gaze AUs 61-66, so eyes and the eye proxy turn), teeth and tongue helpers (jaw AUs), and
 the whole head for the head-position AUs 51-58. The rig outputs these offsets in MakeHuman units
 (``RigFrames.morph_offsets_hm08``); ``humans`` converts them to its world frame.
@@ -30,6 +34,7 @@ from ..catalogue import CATALOGUE, resolve_key
 from ..errors import AnimationError
 from ..files import load_json, read_text
 from .base import RigFrames, UnsupportedAUWarning, check_values
+from .hrisim_targets import FOLDS_BY_AU, offsets_for
 
 HM08_VERTEX_COUNT = 19158
 PACK_NAME = "facshuman"
@@ -147,8 +152,9 @@ class FacsHumanRig:
 
     name = "facshuman"
 
-    def __init__(self, pack: FacsHumanPack | None = None) -> None:
+    def __init__(self, pack: FacsHumanPack | None = None, folds: bool = True) -> None:
         self.pack = pack or FacsHumanPack()
+        self.folds = folds
         self._warned: set[str] = set()
 
     def apply(self, keys: Sequence[str], values: np.ndarray) -> RigFrames:
@@ -158,6 +164,7 @@ class FacsHumanRig:
         offsets = np.zeros((t, HM08_VERTEX_COUNT, 3), np.float32)
         au_intensities: dict[int, np.ndarray] = {}
         unsupported: list[str] = []
+        folds: list[tuple[str, str | None, np.ndarray]] = []
         for column, key in enumerate(keys):
             au_key = resolve_key(key)
             intensity = values[:, column].astype(np.float32)
@@ -169,6 +176,11 @@ class FacsHumanRig:
                 continue
             target = self.pack.target(key)
             offsets[:, target.vertices] += intensity[:, None, None] * target.offsets[None]
+            if self.folds:
+                folds += [(name, au_key.side, intensity * gain) for name, gain in FOLDS_BY_AU.get(au_key.au, {}).items()]
+        fold_offsets = offsets_for(folds, t)
+        if fold_offsets is not None:
+            offsets += fold_offsets
         zeros = np.zeros
         return RigFrames(
             facial_actions=zeros((t, 52), np.float32),
@@ -178,6 +190,7 @@ class FacsHumanRig:
             au_intensities=au_intensities,
             unsupported_keys=tuple(unsupported),
             morph_offsets_hm08=offsets,
+            eyes_in_mesh=True,
         )
 
     def _warn(self, key: str, au: int) -> None:
