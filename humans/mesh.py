@@ -163,7 +163,7 @@ class HumanBody:
         (AU57/58).
 
         ``morph_offsets_hm08`` (T, 19158, 3): morph-target offsets in MakeHuman units and axes (the
-        ``facshuman`` rig's), added to the posed mesh; rigs that use them leave the head unrotated.
+        ``facshuman`` rig's, and the ``arkit`` rig's folds), added to the posed mesh, turned with the head.
         """
         facial_actions = np.asarray(facial_actions, np.float32)
         if facial_actions.ndim != 2 or facial_actions.shape[1] != N_FACE_UNITS:
@@ -180,7 +180,10 @@ class HumanBody:
         if morph_offsets_hm08 is not None:
             from humans.topology import hm08_offsets_to_world
 
-            verts = verts + hm08_offsets_to_world(np.asarray(morph_offsets_hm08).reshape(t, -1, 3))
+            offsets = hm08_offsets_to_world(np.asarray(morph_offsets_hm08).reshape(t, -1, 3))
+            if rot is not None:  # face targets turn with the head (the arkit rig's folds)
+                offsets = np.einsum("tij,tnj->tni", rot, offsets)
+            verts = verts + offsets
         return HumanFrames(
             vertices=verts,
             eye_centres=_eye_centres(verts),
