@@ -31,7 +31,10 @@ def import_anny():
         warp.config.quiet = True
     except ImportError:
         pass
-    import anny
+    from hrisim.quiet import native_output_silenced
+
+    with native_output_silenced():  # warp's native "Warp CUDA warning: no CUDA driver" on CPU machines
+        import anny
 
     return anny
 
@@ -49,13 +52,16 @@ def load_body_model():
             flush=True,
         )
     anny = import_anny()
-    model = anny.Anny(
-        rig="makehuman",
-        topology="makehuman",
-        phenotypes="all",
-        facial_actions="all",
-        local_changes="all",
-    )
+    from hrisim.quiet import native_output_silenced
+
+    with native_output_silenced():  # warp initialises (and warns about CUDA) when the model is built
+        model = anny.Anny(
+            rig="makehuman",
+            topology="makehuman",
+            phenotypes="all",
+            facial_actions="all",
+            local_changes="all",
+        )
     model = model.to(torch.float32).eval()
     if model.template_vertices.shape[0] != HM08_VERTEX_COUNT:
         raise RuntimeError(

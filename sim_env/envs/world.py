@@ -64,13 +64,17 @@ class World:
     """pybullet world with the robot; moves the robot by its joint motors and reports poses."""
 
     def __init__(self, layout: Layout | None = None, physics_hz: int = 240):
-        import pybullet
-        from pybullet_utils import bullet_client
+        from hrisim.quiet import native_output_silenced
+
+        with native_output_silenced():  # pybullet prints its build banner from C at import
+            import pybullet
+            from pybullet_utils import bullet_client
 
         self.layout = layout or Layout()
         self.physics_hz = int(physics_hz)
         self._p = pybullet
-        self.client = bullet_client.BulletClient(connection_mode=pybullet.DIRECT)
+        with native_output_silenced():  # and "argv[0]=" when it connects
+            self.client = bullet_client.BulletClient(connection_mode=pybullet.DIRECT)
         c = self.client
         c.setGravity(0, 0, -9.81)
         c.setTimeStep(1.0 / self.physics_hz)
