@@ -112,8 +112,41 @@ class Plan:
         return sum(len(g.clips) for g in self.groups)
 
 
+def _id_list(source: str, known: dict, what: str) -> list | None:
+    """The entries of ``known`` named by a comma-separated id list (or one id); None if ``source`` is
+    not one. An unknown id is a usage error with "did you mean"."""
+    import difflib
+
+    from hrisim.errors import UsageError
+    from sim_env.cli import did_you_mean
+
+    ids = [s.strip() for s in source.split(",") if s.strip()]
+    if "," not in source and source not in known:
+        if difflib.get_close_matches(source, list(known), n=1, cutoff=0.8):  # a mistyped id, not another form
+            raise UsageError(did_you_mean(what, source, known))
+        return None
+
+    for i in ids:
+        if i not in known:
+            raise UsageError(did_you_mean(what, i, known))
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated or not ids:
+        raise UsageError(f"{what} list {source!r}: " + (f"repeated ids {repeated}" if repeated else "no ids"))
+    return [known[i] for i in ids]
+
+
+def load_humans(source: str) -> list:
+    """A suite (``balanced24``, ``random:N[:SEED]``, ``paper24:DIR``, a suite file, a folder of .mhm; see
+    ``humans.suites.load_suite``) or balanced24 ids, comma-separated: ``bal_f_black_1,bal_m_asian_2``."""
+    from humans.suites import balanced24, load_suite
+
+    picked = _id_list(source, {h.id: h for h in balanced24()}, "balanced24 human") if not Path(source).exists() else None
+    return picked if picked is not None else load_suite(source)
+
+
 def load_animations(source: str) -> list:
-    """``builtin`` (21 signals + neutral) | ``paper`` (the 21) | a folder of .fani/.yaml/.json | a file."""
+    """``builtin`` (21 signals + neutral) | ``paper`` (the 21) | built-in signal ids, comma-separated
+    (``confusion_eyes_left_right,anger_wide_eyes``) | a folder of .fani/.yaml/.json | a file."""
     from animations.formats import SUFFIXES, load_timeline
     from animations.library import builtin_signals, paper_signals
 
@@ -121,6 +154,10 @@ def load_animations(source: str) -> list:
         return list(builtin_signals().values())
     if source == "paper":
         return list(paper_signals().values())
+    if not Path(source).exists():
+        picked = _id_list(source, builtin_signals(), "built-in signal")
+        if picked is not None:
+            return picked
     path = Path(source)
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix.lower() in SUFFIXES)
@@ -152,10 +189,9 @@ def clip_id_for(human_id: str, animation_id: str, view_index: int, vp: Viewpoint
 
 def make_plan(config: GenerateConfig) -> Plan:
     """Resolve humans, animations, viewpoints and lighting into the ordered list of groups."""
-    from humans.suites import load_suite
     from sim_env.render.lighting import parse_lighting
 
-    humans = load_suite(config.humans)
+    humans = load_humans(config.humans)
     if not humans:
         raise DatasetError(f"humans {config.humans!r}: the suite is empty")
     ids = [h.id for h in humans]

@@ -1,0 +1,35 @@
+"""``--humans`` and ``--animations`` take comma-separated built-in ids; a mistyped id is a usage error
+(exit 2) with "did you mean", before anything is written."""
+import pytest
+
+from hrisim.errors import UsageError
+from sim_env.dataset import GenerateConfig, make_plan
+
+
+def test_id_lists_pick_those_people_and_signals(tmp_path):
+    plan = make_plan(GenerateConfig(out=str(tmp_path), humans="bal_m_asian_1,bal_f_black_1",
+                                    animations="confusion_eyes_left_right,anger_wide_eyes", viewpoints="grid:0;0"))
+    assert [(g.human.id, g.animation.id) for g in plan.groups] == [
+        ("bal_m_asian_1", "confusion_eyes_left_right"), ("bal_m_asian_1", "anger_wide_eyes"),
+        ("bal_f_black_1", "confusion_eyes_left_right"), ("bal_f_black_1", "anger_wide_eyes")]
+    one = make_plan(GenerateConfig(out=str(tmp_path), humans="bal_f_black_1", animations="neutral", viewpoints="grid:0;0"))
+    assert one.n_clips == 1
+
+
+@pytest.mark.parametrize("humans,animations,message", [
+    ("bal_f_blak_1", "neutral", "no balanced24 human 'bal_f_blak_1'; did you mean 'bal_f_black_1'"),
+    ("bal_f_black_1,nobody", "neutral", "no balanced24 human 'nobody'"),
+    ("bal_f_black_1", "neutral,confusion_eys_left_right", "did you mean 'confusion_eyes_left_right'"),
+    ("bal_f_black_1,bal_f_black_1", "neutral", "repeated ids"),
+])
+def test_bad_ids_are_usage_errors(tmp_path, humans, animations, message):
+    with pytest.raises(UsageError, match=message):
+        make_plan(GenerateConfig(out=str(tmp_path), humans=humans, animations=animations))
+
+
+def test_cli_exits_2_on_a_mistyped_id(tmp_path, capsys):
+    from sim_env.cli import main
+
+    assert main(["generate", "--out", str(tmp_path / "ds"), "--humans", "bal_f_blak_1", "--animations", "neutral"]) == 2
+    assert "did you mean 'bal_f_black_1'" in capsys.readouterr().err
+    assert not (tmp_path / "ds" / "manifest.csv").exists()
