@@ -24,7 +24,23 @@ def run_demo(out_dir: str | Path, size: int = 160, n_frames: int = 25, human_id:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     suite = {h.id: h for h in balanced24()}
+    if human_id is not None and human_id not in suite:  # never someone else in silence
+        from hrisim.errors import UsageError
+        from sim_env.cli import did_you_mean
+
+        raise UsageError(did_you_mean("human in balanced24", human_id, suite))
     human = suite.get(human_id or DEMO_HUMAN) or next(iter(suite.values()))
+    if signal_id is not None:
+        from animations.errors import AnimationError
+        from animations.library import builtin_signals
+
+        try:
+            get_signal(signal_id)
+        except AnimationError:
+            from hrisim.errors import UsageError
+            from sim_env.cli import did_you_mean
+
+            raise UsageError(did_you_mean("built-in signal", signal_id, builtin_signals())) from None
     signal = get_signal(signal_id) if signal_id else next(iter(signals_for(DEMO_SIGNAL_EMOTION).values()))
     views = paper9()
     log(f"rendering {human.id} ({human.group}, {human.sex}, {human.age_years:.0f} y) performing "

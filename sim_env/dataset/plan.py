@@ -17,6 +17,9 @@ from hrisim.seeds import derived_seed
 from sim_env.dataset.store import DatasetError, subject_split
 from sim_env.render.viewpoints import Viewpoint
 
+MAX_FRAME_SIZE = 4096  # pixels per side; llvmpipe's framebuffer limit (a GLError mid-run above it)
+MAX_FRAMES = 100_000
+
 PRESETS = {
     # The paper's dataset: 24 humans × 21 social signals × 9 viewpoints × 25 frames = 113,400 frames.
     "paper": dict(humans="balanced24", animations="paper", viewpoints="paper9", frames=25, size=160),
@@ -56,6 +59,10 @@ class GenerateConfig:
             raise ValueError(f"frames must be at least 1, got {self.frames}")
         if self.size < 16 or self.size % 2:
             raise ValueError(f"size must be an even number of pixels >= 16, got {self.size}")
+        if self.size > MAX_FRAME_SIZE:
+            raise ValueError(f"size must be at most {MAX_FRAME_SIZE} pixels (the GL framebuffer limit), got {self.size}")
+        if self.frames > MAX_FRAMES:
+            raise ValueError(f"frames must be at most {MAX_FRAMES}, got {self.frames}")
         if isinstance(self.fps, bool) or not isinstance(self.fps, (int, float)) or not 0 < self.fps <= 240:
             raise ValueError(f"fps must be a number of frames per second in (0, 240], got {self.fps!r}")
         if self.workers < 1:
