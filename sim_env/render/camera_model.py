@@ -183,10 +183,14 @@ class Camera:
 
     def __init__(self, settings: CameraSettings | None = None, lighting=None):
         self.settings = settings or CameraSettings()
-        s = self.settings
-        self.base_white_balance = (white_balance_gains(lighting) if s.white_balance == "preset" and lighting is not None
-                                   else np.ones(3, np.float32))
         self._stream_log_gain: float | None = None
+        self.set_lighting(lighting)
+
+    def set_lighting(self, lighting) -> None:
+        """Balance for ``lighting`` (a ``Lighting``; None = no white balance)."""
+        self.lighting = lighting
+        self.base_white_balance = (white_balance_gains(lighting) if self.settings.white_balance == "preset"
+                                   and lighting is not None else np.ones(3, np.float32))
 
     # -- per clip -----------------------------------------------------------------------------
     def draw(self, index: int = 0) -> tuple[float, np.ndarray]:

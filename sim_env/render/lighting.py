@@ -41,6 +41,21 @@ class Lighting:
     lights: tuple[Light, ...]
     ambient: float = 0.25
 
+    @property
+    def ambient_rgb(self) -> np.ndarray:
+        """Ambient (bounce) light: ``ambient`` times the intensity-weighted colour of the lights, as
+        a room's walls return its lamps' light (white when there are no lights)."""
+        if not self.lights:
+            return np.full(3, self.ambient)
+        mix = sum(l.intensity * l.rgb for l in self.lights) / max(sum(l.intensity for l in self.lights), 1e-9)
+        return self.ambient * mix / mix.max()
+
+    @property
+    def kelvin(self) -> float:
+        """Intensity-weighted colour temperature of the lights (what a camera would balance for)."""
+        total = sum(l.intensity for l in self.lights)
+        return float(sum(l.intensity * l.kelvin for l in self.lights) / total) if total > 0 else 5500.0
+
 
 def kelvin_to_rgb(kelvin: float) -> np.ndarray:
     """Approximate sRGB white point of a black body (Tanner Helland's fit), normalised to max 1."""

@@ -4,6 +4,12 @@ EGL (headless, Mesa llvmpipe on a CPU machine) is the default; OSMesa on request
 must be chosen before PyOpenGL is first imported, which ``sim_env/__init__`` does.
 Deforming meshes are updated in place on the GPU (``glBufferSubData``), so a clip costs one upload
 per frame and one draw per view.
+
+The renderer draws **scene-linear** light into a half-float framebuffer (nothing is clipped or
+gamma-encoded on the GPU); ``sim_env.render.camera_model`` then exposes, white-balances, adds sensor
+noise and tone-maps it, as a camera does. pyrender's mesh shader is patched here (the one place that
+patches pyrender's shaders): vertex colours are the albedo (glTF's COLOR_0), not a tint of the lit
+result, so highlights stay white on every skin tone; a skin BRDF; alpha cut-outs; linear output.
 """
 from __future__ import annotations
 
@@ -14,7 +20,9 @@ import types
 
 import numpy as np
 
+from humans.appearance import srgb_to_linear
 from sim_env.render.camera import RobotCamera
+from sim_env.render.camera_model import Camera, CameraSettings
 from sim_env.render.lighting import Lighting
 
 BACKENDS = ("egl", "osmesa")
@@ -61,7 +69,10 @@ def select_backend(backend: str | None = None) -> str:
 class DynamicMesh:
     """A vertex-coloured triangle mesh whose positions and normals change every frame."""
 
-    def __init__(self, positions, normals, colours, triangles, roughness=0.6, double_sided=False):
+    def __init__(self, positions, normals, colours, triangles, roughness=0.6, double_sided=False,
+                 skin: np.ndarray | None = None):
+        """``skin``: (N, 2) per-vertex (roughness, ambient occlusion) draws the mesh with the skin
+        shader (see ``humans.appearance.skin_surface``); it travels as the second texture coordinate."""
         import pyrender
 
         rgba = np.concatenate([np.asarray(colours, np.float32), np.ones((len(colours), 1), np.float32)], 1)
@@ -75,6 +86,7 @@ class DynamicMesh:
             positions=positions,
             normals=normals,
             color_0=rgba,
+            texcoord_1=None if skin is None else np.asarray(skin, np.float32),
             indices=np.asarray(triangles, np.uint32),
             material=material,
             mode=4,  # GL_TRIANGLES
@@ -94,8 +106,9 @@ class DynamicMesh:
             return
         from OpenGL import GL
 
-        # pyrender's interleaved layout: positions, normals, texcoord_0, color_0 (those present)
-        columns = [a for a in (prim.positions, prim.normals, prim.texcoord_0, prim.color_0) if a is not None]
+        # pyrender's interleaved layout: positions, normals, texcoord_0, texcoord_1, color_0 (those present)
+        columns = [a for a in (prim.positions, prim.normals, prim.texcoord_0, prim.texcoord_1, prim.color_0)
+                   if a is not None]
         data = np.ascontiguousarray(np.hstack(columns), dtype=np.float32)
         GL.glBindBuffer(GL.GL_ARRAY_BUFFER, prim._buffers[0])
         GL.glBufferSubData(GL.GL_ARRAY_BUFFER, 0, data.nbytes, data)
@@ -150,7 +163,7 @@ class Background:
 
 
 def _read_colour_only(renderer, scene, flags):
-    """Drop-in for pyrender's ``Renderer._read_main_framebuffer`` that skips the depth read.
+    """Drop-in for pyrender's ``Renderer._read_main_framebuffer``: linear float RGBA, no depth.
 
     Resolving the multisampled colour buffer and reading it back is what a frame needs; the
     depth blit, read and conversion pyrender adds cost a third of each 160 px frame on llvmpipe.
@@ -162,12 +175,8 @@ def _read_colour_only(renderer, scene, flags):
     GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, renderer._main_fb)
     GL.glBlitFramebuffer(0, 0, width, height, 0, 0, width, height, GL.GL_COLOR_BUFFER_BIT, GL.GL_LINEAR)
     GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, renderer._main_fb)
-    import pyrender
-
-    rgba = bool(flags & pyrender.RenderFlags.RGBA)
-    channels, fmt = (4, GL.GL_RGBA) if rgba else (3, GL.GL_RGB)
-    buf = GL.glReadPixels(0, 0, width, height, fmt, GL.GL_UNSIGNED_BYTE)
-    colour = np.frombuffer(buf, dtype=np.uint8).reshape((height, width, channels))
+    buf = GL.glReadPixels(0, 0, width, height, GL.GL_RGBA, GL.GL_FLOAT)
+    colour = np.frombuffer(buf, dtype=np.float32).reshape((height, width, 4))
     return np.flip(colour, axis=0), None
 
 
@@ -192,29 +201,40 @@ ANTIALIAS = ("ssaa1.5", "msaa4", "none")
 SSAA_FACTOR = 1.5
 
 
-def _single_sample_framebuffers(renderer) -> None:
-    """Make pyrender create its "multisample" framebuffer with one sample (no MSAA)."""
+def _linear_framebuffers(renderer, samples: int | None) -> None:
+    """Make pyrender's colour buffers half-float (scene-linear light, unclipped); ``samples``
+    replaces its 4x multisampling (0 = none), None keeps it."""
     import pyrender.renderer as pyrender_renderer
+    from OpenGL import GL
 
     configure = renderer._configure_main_framebuffer
 
-    def configure_single_sample():
-        original = pyrender_renderer.glRenderbufferStorageMultisample
+    def colour_format(fmt):
+        return GL.GL_RGBA16F if fmt == GL.GL_RGBA else fmt
+
+    def configure_linear():
+        storage = pyrender_renderer.glRenderbufferStorage
+        storage_ms = pyrender_renderer.glRenderbufferStorageMultisample
+        pyrender_renderer.glRenderbufferStorage = (
+            lambda target, fmt, width, height: storage(target, colour_format(fmt), width, height))
         pyrender_renderer.glRenderbufferStorageMultisample = (
-            lambda target, samples, fmt, width, height: original(target, 0, fmt, width, height))
+            lambda target, n, fmt, width, height: storage_ms(
+                target, n if samples is None else samples, colour_format(fmt), width, height))
         try:
             configure()
         finally:
-            pyrender_renderer.glRenderbufferStorageMultisample = original
+            pyrender_renderer.glRenderbufferStorage = storage
+            pyrender_renderer.glRenderbufferStorageMultisample = storage_ms
 
-    renderer._configure_main_framebuffer = configure_single_sample
+    renderer._configure_main_framebuffer = configure_linear
 
 
 def _downsample(image: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Box-filter float channels (H, W, C) to (height, width, C)."""
     from PIL import Image
 
-    mode = "RGBA" if image.shape[-1] == 4 else "RGB"
-    return np.asarray(Image.fromarray(image, mode).resize((width, height), Image.BOX))
+    return np.stack([np.asarray(Image.fromarray(np.ascontiguousarray(image[..., c]), "F").resize(
+        (width, height), Image.BOX)) for c in range(image.shape[-1])], -1)
 
 
 class Renderer:
@@ -249,11 +269,12 @@ class Renderer:
         # pyrender reads back and linearises the depth buffer on every render; we only need colour.
         inner = self._offscreen._renderer
         inner._read_main_framebuffer = types.MethodType(_read_colour_only, inner)
-        if antialias != "msaa4":
-            _single_sample_framebuffers(inner)
+        _linear_framebuffers(inner, None if antialias == "msaa4" else 0)
         self.dynamic_meshes: list[DynamicMesh] = []
         self._camera_node = None
-        _use_alpha_cutout_shaders(self._offscreen)
+        # The camera ``render`` uses (a stream camera: exposure adapts frame to frame).
+        self.camera_model = Camera(CameraSettings())
+        _use_hrisim_shaders(self._offscreen)
 
     def close(self) -> None:
         if self._offscreen is not None:
@@ -266,8 +287,17 @@ class Renderer:
     def __exit__(self, *exc):
         self.close()
 
-    def render(self, scene, camera: RobotCamera, background: Background | None = None) -> np.ndarray:
-        """RGB uint8 (H, W, 3) image of ``scene`` seen by ``camera``."""
+    def render(self, scene, camera: RobotCamera, background: Background | None = None,
+               face_box=None) -> np.ndarray:
+        """RGB uint8 (H, W, 3) image of ``scene`` seen by ``camera``, through ``self.camera_model``
+        as one frame of a stream (``face_box`` x0, y0, x1, y1 pixels: where its exposure meters)."""
+        lighting = getattr(scene, "hrisim_lighting", None)
+        if lighting is not self.camera_model.lighting:  # white balance for the scene's lights
+            self.camera_model.set_lighting(lighting)
+        return self.camera_model.frame(self.render_linear(scene, camera, background), face_box)
+
+    def render_linear(self, scene, camera: RobotCamera, background: Background | None = None) -> np.ndarray:
+        """Scene-linear float32 RGB (H, W, 3) of ``scene`` seen by ``camera`` (nothing clipped)."""
         import pyrender
 
         off = self._offscreen
@@ -286,15 +316,16 @@ class Renderer:
         self._camera_node = scene.add(cam, pose=camera.pose)
         scene.main_camera_node = self._camera_node
         background = background or Background()
-        scene.bg_color = np.array([*background.colour, 0.0 if background.image is not None else 1.0])
+        scene.bg_color = np.array([*srgb_to_linear(background.colour), 0.0 if background.image is not None else 1.0])
         off._platform.make_current()
         for mesh in self.dynamic_meshes:
             mesh.upload()
-        flags = pyrender.RenderFlags.RGBA if background.image is not None else pyrender.RenderFlags.NONE
-        colour, _ = off.render(scene, flags=flags)
+        colour, _ = off.render(scene, flags=pyrender.RenderFlags.RGBA)
         # A mesh is first bound inside render(): upload what changed before that on the next call.
         for mesh in self.dynamic_meshes:
             mesh.upload()
+        if background.image is None:
+            colour = colour[..., :3]
         if viewport != (camera.width, camera.height):
             colour = _downsample(colour, camera.width, camera.height)
         if background.image is not None:
@@ -303,12 +334,14 @@ class Renderer:
 
 
 def _composite(rgba: np.ndarray, image: np.ndarray) -> np.ndarray:
+    """Linear RGBA over a background photograph (sRGB uint8), in linear light."""
     from PIL import Image
 
     h, w = rgba.shape[:2]
-    bg = np.asarray(Image.fromarray(np.asarray(image, np.uint8)).convert("RGB").resize((w, h)), np.float32)
-    alpha = rgba[..., 3:4].astype(np.float32) / 255.0
-    return (rgba[..., :3] * alpha + bg * (1 - alpha)).astype(np.uint8)
+    bg = srgb_to_linear(np.asarray(Image.fromarray(np.asarray(image, np.uint8)).convert("RGB").resize((w, h)),
+                                   np.float32) / 255.0)
+    alpha = np.clip(rgba[..., 3:4], 0.0, 1.0)
+    return rgba[..., :3] * alpha + bg * (1 - alpha)
 
 
 def add_lights(scene, lighting: Lighting, face_centre, face_forward=(0.0, -1.0, 0.0)) -> list:
@@ -317,7 +350,8 @@ def add_lights(scene, lighting: Lighting, face_centre, face_forward=(0.0, -1.0, 
 
     from sim_env.render.camera import look_at
 
-    scene.ambient_light = np.full(3, lighting.ambient)
+    scene.ambient_light = np.asarray(lighting.ambient_rgb, np.float64)
+    scene.hrisim_lighting = lighting  # the camera balances for it (Renderer.render)
     nodes = []
     for light in lighting.lights:
         direction = light.direction_to_light(face_forward)
@@ -330,22 +364,88 @@ def _up_for(direction: np.ndarray):
     return (0.0, 1.0, 0.0) if abs(direction[2]) > 0.99 else (0.0, 0.0, 1.0)
 
 
-def _use_alpha_cutout_shaders(offscreen) -> None:
-    """Give the renderer pyrender's shaders with one addition: textured fragments with alpha < 0.5
-    are discarded (alpha-tested hair, brows, lashes). Untextured meshes compile exactly as before."""
+def _use_hrisim_shaders(offscreen) -> None:
+    """Give the renderer pyrender's shaders with hrisim's patches (see ``_patched_mesh_frag``)."""
     from pyrender.shader_program import ShaderProgramCache
 
-    offscreen._renderer._program_cache = ShaderProgramCache(shader_dir=str(_cutout_shader_dir()))
+    offscreen._renderer._program_cache = ShaderProgramCache(shader_dir=str(_shader_dir()))
 
 
+# Textured fragments with alpha < 0.5 are discarded (alpha-tested hair, brows, lashes).
 _CUTOUT = """
 #ifdef HAS_BASE_COLOR_TEX
     if (base_color.a < 0.5) discard;
 #endif
 """
 
+# The skin BRDF, used by meshes that carry skin attributes (texcoord_1 = roughness, occlusion):
+# a GGX specular lobe with skin's F0 = 0.028 and per-vertex roughness, untinted by the albedo, and a
+# wrapped diffuse term whose wrap is widest in red: light scattered under the skin reaches past the
+# shadow line, so shadows on skin turn warm, not grey (a cheap stand-in for subsurface scattering).
+_SKIN_BRDF = """
+const vec3 SKIN_WRAP = vec3(0.45, 0.2, 0.12);
+const float SKIN_F0 = 0.028;
 
-def _cutout_shader_dir():
+vec3 skin_brdf(vec3 n, vec3 v, vec3 l, float roughness, vec3 albedo, vec3 radiance, float ao)
+{
+    vec3 h = normalize(l + v);
+    float ndl = dot(n, l);
+    float nl = clamp(ndl, 0.001, 1.0);
+    float nv = clamp(abs(dot(n, v)), 0.001, 1.0);
+    float nh = clamp(dot(n, h), 0.0, 1.0);
+    float lh = clamp(dot(l, h), 0.0, 1.0);
+    float vh = clamp(dot(v, h), 0.0, 1.0);
+    PBRInfo info = PBRInfo(nl, nv, nh, lh, vh, roughness, 0.0, vec3(SKIN_F0), albedo);
+    vec3 F = specular_reflection(info);
+    float G = geometric_occlusion(info);
+    float D = microfacet_distribution(info);
+    vec3 spec = step(0.0, ndl) * nl * F * G * D / (4.0 * nl * nv + 0.001);
+    vec3 wrapped = clamp((vec3(ndl) + SKIN_WRAP) / (1.0 + SKIN_WRAP), 0.0, 1.0);  // Lambert where lit head-on
+    vec3 diffuse = (1.0 - F) * albedo / PI * wrapped * (0.4 + 0.6 * ao);
+    return radiance * (diffuse + spec * ao);
+}
+"""
+
+_LIGHT_CALL = """        vec3 res = compute_brdf(n, v, l, roughness, metallic,
+                                f0, c_diff, base_color.rgb, radiance);"""
+_SKIN_LIGHT_CALL = """#ifdef TEXCOORD_1_LOC
+        vec3 res = skin_brdf(n, v, l, clamp(uv_1.x, min_roughness, 1.0), base_color.rgb, radiance, uv_1.y);
+#else
+""" + _LIGHT_CALL + """
+#endif"""
+
+# (anchor, replacement, how many times) applied to pyrender's mesh.frag, in order.
+_MESH_FRAG_PATCHES = (
+    # the skin BRDF, after pyrender's BRDF helpers
+    ("float texture2DCompare(", _SKIN_BRDF + "\nfloat texture2DCompare(", 1),
+    # vertex colours are the albedo (glTF COLOR_0 multiplies the base colour), not a tint of the
+    # lit result: a white highlight stays white on a dark surface
+    ("    vec4 base_color = material.base_color_factor;\n",
+     "    vec4 base_color = material.base_color_factor;\n#ifdef COLOR_0_LOC\n    base_color *= color_multiplier;\n#endif\n", 1),
+    ("#ifdef COLOR_0_LOC\n    color *= color_multiplier;\n#endif\n", "", 1),
+    ("    // Compute specular and diffuse colors", _CUTOUT + "    // Compute specular and diffuse colors", 1),
+    (_LIGHT_CALL, _SKIN_LIGHT_CALL, 3),
+    # skin's ambient light is occluded in creases
+    ("    color.xyz += base_color.xyz * ambient_light;",
+     "#ifdef TEXCOORD_1_LOC\n    color.xyz += base_color.xyz * ambient_light * uv_1.y;\n#else\n"
+     "    color.xyz += base_color.xyz * ambient_light;\n#endif", 1),
+    # scene-linear output: the camera model exposes and tone-maps
+    ("    frag_color = clamp(vec4(pow(color.xyz, vec3(1.0/2.2)), color.a * base_color.a), 0.0, 1.0);",
+     "    frag_color = vec4(max(color.xyz, vec3(0.0)), clamp(base_color.a, 0.0, 1.0));", 1),
+)
+
+
+def _patched_mesh_frag(source: str, path) -> str:
+    for anchor, replacement, count in _MESH_FRAG_PATCHES:
+        if source.count(anchor) != count:
+            raise RendererUnavailable(
+                f"{path}: unexpected pyrender shader (expected {count} of {anchor.strip()[:60]!r}); "
+                f"hrisim's shader patches fit pyrender 0.1.45")
+        source = source.replace(anchor, replacement)
+    return source
+
+
+def _shader_dir():
     import atexit
     import shutil
     import tempfile
@@ -361,11 +461,7 @@ def _cutout_shader_dir():
     atexit.register(shutil.rmtree, target, True)
     for path in source.iterdir():
         shutil.copy(path, target / path.name)
-    frag = (source / "mesh.frag").read_text()
-    anchor = "    // Compute specular and diffuse colors"
-    if anchor not in frag:
-        raise RendererUnavailable(f"{source / 'mesh.frag'}: unexpected pyrender shader; cannot add alpha cut-outs")
-    (target / "mesh.frag").write_text(frag.replace(anchor, _CUTOUT + anchor, 1))
+    (target / "mesh.frag").write_text(_patched_mesh_frag((source / "mesh.frag").read_text(), source / "mesh.frag"))
     _SHADER_DIR = target
     return target
 
