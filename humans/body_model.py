@@ -9,6 +9,7 @@ the model's vertices directly.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -34,9 +35,43 @@ def import_anny():
     from hrisim.quiet import native_output_silenced
 
     with native_output_silenced():  # warp's native "Warp CUDA warning: no CUDA driver" on CPU machines
+        try:
+            import warp
+
+            warp.init()  # where the warning is printed; anny's own later init() calls are no-ops
+        except ImportError:
+            pass
         import anny
 
     return anny
+
+
+@contextlib.contextmanager
+def _elapsed_bar(description: str, enabled: bool):
+    """A progress line with the elapsed time, ticking every second while a step of unknown length
+    runs (anny's cache build reports no progress of its own)."""
+    if not enabled:
+        yield
+        return
+    import threading
+
+    from tqdm.auto import tqdm
+
+    bar = tqdm(desc=description, total=None, unit="s", bar_format="{desc}: {elapsed}", file=sys.stderr)
+    stop = threading.Event()
+
+    def tick():
+        while not stop.wait(1.0):
+            bar.refresh()
+
+    thread = threading.Thread(target=tick, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+        bar.close()
 
 
 @functools.lru_cache(maxsize=1)
@@ -45,16 +80,10 @@ def load_body_model():
     import torch
 
     cache = anny_cache_dir()
-    if not cache.exists() or not any(cache.iterdir()):
-        print(
-            f"hrisim: building the anny body-model cache in {cache} (one time, about a minute)...",
-            file=sys.stderr,
-            flush=True,
-        )
+    building = not cache.exists() or not any(cache.iterdir())
     anny = import_anny()
-    from hrisim.quiet import native_output_silenced
-
-    with native_output_silenced():  # warp initialises (and warns about CUDA) when the model is built
+    with _elapsed_bar(f"hrisim: building the anny body-model cache in {cache} (one time; 1-4 min on a 2-core CPU)",
+                      enabled=building):
         model = anny.Anny(
             rig="makehuman",
             topology="makehuman",
