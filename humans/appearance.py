@@ -16,7 +16,9 @@ import numpy as np
 
 from humans.topology import BODY_VERTICES, EYE_VERTICES
 
-# Monk Skin Tone scale reference colours (Monk 2019; Google's published swatches), sRGB.
+# Monk Skin Tone scale reference colours, sRGB: Ellis Monk, "Monk Skin Tone Scale" (2019), swatches as
+# published by Google at https://skintone.google/get-started (CC BY 4.0). They are photographs' colours
+# of skin; decoded to linear light (``mst_albedo``) they serve as the skin's diffuse albedo.
 MST_HEX = (
     "f6ede4", "f3e7db", "f7ead0", "eadaba", "d7bd96",
     "a07e56", "825c43", "604134", "3a312a", "292420",
@@ -41,6 +43,11 @@ def mst_rgb(tone: int) -> np.ndarray:
     if not 1 <= int(tone) <= 10:
         raise ValueError(f"skin tone must be on the Monk scale 1..10, got {tone!r}")
     return _hex(MST_HEX[int(tone) - 1])
+
+
+def mst_albedo(tone: int) -> np.ndarray:
+    """Linear-light diffuse albedo of Monk Skin Tone ``tone``: its swatch decoded from sRGB."""
+    return srgb_to_linear(mst_rgb(tone))
 
 
 def srgb_to_linear(c: np.ndarray) -> np.ndarray:
@@ -212,14 +219,119 @@ def skin_vertex_colours(appearance: Appearance, regions: FaceRegions | None = No
         appearance.blush * 0.25 * r.cheeks[:, None]
     ) * skin.mean()
     colour = colour * (1 - 0.12 * r.lids[:, None])
+    # Under the eyes skin is thinner: darker, and cooler (violet) on light tones, browner on dark ones.
+    light = float(skin.mean())
+    under = skin * (light * np.array([0.88, 0.82, 0.90], np.float32) + (1 - light) * np.array([0.80, 0.76, 0.76], np.float32))
+    colour = _mix(colour, under, 0.65 * skin_zones().under_eye)
     colour = _mix(colour, appearance.lips, r.lips)
     brow_w = np.clip(r.brows * (0.75 + 0.25 * appearance.brow_thickness), 0, 1) * (0.85 + 0.15 * r.noise)
     colour = _mix(colour, appearance.brows, np.clip(brow_w, 0, 1) * 0.92)
     if appearance.hair is not None:
-        line = 0.055 + 0.035 * appearance.hairline
-        hair_w = r.scalp * _smoothstep(line - 0.012, line + 0.008, r.scalp_height)
+        hair_w = _painted_hair_weight(appearance, r)
         colour = _mix(colour, appearance.hair, hair_w * (0.95 + 0.05 * r.noise))
     return srgb_to_linear(np.clip(colour, 0, 1))
+
+
+# ----------------------------------------------------------------------------- skin shading
+
+# Skin's specular reflectance at normal incidence (refractive index ~1.4 of the stratum corneum's
+# oils), whatever the tone: shape on dark skin shows through these highlights, as in photographs.
+SKIN_F0 = 0.028
+# Perceptual roughness by zone: the oily T-zone (forehead centre, nose, chin) and moist lips are
+# shinier than the cheeks; brows and painted hair are matte.
+SKIN_ROUGHNESS = {"base": 0.58, "tzone": 0.43, "lips": 0.35, "brows": 0.8, "hair": 0.75}
+
+
+@dataclasses.dataclass(frozen=True)
+class SkinZones:
+    """Per-vertex (19158,) weights in [0, 1] for shading, on the hm08 topology."""
+
+    tzone: np.ndarray
+    under_eye: np.ndarray
+    occlusion: np.ndarray  # baked ambient occlusion: 1 open, lower in creases and sockets
+
+
+@functools.lru_cache(maxsize=1)
+def skin_zones() -> SkinZones:
+    """T-zone and under-eye weights and crease occlusion on anny's neutral template (once)."""
+    from humans.body_model import template_vertices
+
+    template = np.asarray(template_vertices(), np.float64)
+    p = face_frame_coordinates(template) * 1000.0
+    x, y, z = p[:, 0], p[:, 1], p[:, 2]
+    ax = np.abs(x)
+    body = np.zeros(len(p), bool)
+    body[slice(*BODY_VERTICES)] = True
+    front = _smoothstep(-5.0, -20.0, y)
+    forehead = _smoothstep(30.0, 12.0, ax) * _smoothstep(12.0, 25.0, z) * _smoothstep(80.0, 60.0, z)
+    nose = _smoothstep(20.0, 8.0, ax) * _smoothstep(-52.0, -40.0, z) * _smoothstep(12.0, 0.0, z)
+    chin = _smoothstep(24.0, 10.0, ax) * _smoothstep(-80.0, -88.0, z) * _smoothstep(-125.0, -110.0, z)
+    tzone = np.clip(forehead + nose + chin, 0, 1) * front * body
+    under_eye = np.exp(-(((ax - 32.0) / 13.0) ** 2 + ((z + 13.0) / 6.5) ** 2)) * front * body
+    return SkinZones(tzone.astype(np.float32), under_eye.astype(np.float32), crease_occlusion(template))
+
+
+def crease_occlusion(vertices: np.ndarray, strength: float = 5.0) -> np.ndarray:
+    """Ambient occlusion (V,) baked from concavity: how far the surface around a vertex rises in
+    front of it, at neighbourhood sizes from one ring (lid creases, lip corners) to a dozen
+    (eye sockets, nostrils, nasolabial folds, under the jaw). 1 = open surface."""
+    from scipy import sparse
+
+    from humans.mesh import smooth_normals
+    from humans.topology import part_topologies
+
+    skin = part_topologies("body")["skin"]
+    tris = skin.vertex_ids[skin.triangles]
+    n = vertices.shape[0]
+    edges = np.concatenate([tris[:, [0, 1]], tris[:, [1, 2]], tris[:, [2, 0]]])
+    adj = sparse.coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n)).tocsr()
+    adj = ((adj + adj.T) > 0).astype(np.float64)
+    degree = np.asarray(adj.sum(1)).ravel()
+    walk = sparse.diags(1.0 / np.maximum(degree, 1)) @ adj
+    normals = smooth_normals(vertices[None].astype(np.float32), tris)[0].astype(np.float64)
+    edge = np.linalg.norm(vertices[edges[:, 0]] - vertices[edges[:, 1]], axis=1)
+    spacing = float(np.median(edge))
+    concavity = np.zeros(n)
+    smoothed = vertices.copy()
+    done = 0
+    for rings in (1, 3, 6, 12):
+        for _ in range(rings - done):
+            smoothed = walk @ smoothed
+        done = rings
+        lift = np.einsum("ij,ij->i", smoothed - vertices, normals) / (spacing * np.sqrt(rings))
+        concavity += np.maximum(lift, 0.0)
+    occlusion = np.exp(-strength * concavity)
+    for _ in range(2):  # soften single-vertex speckle
+        occlusion = 0.5 * occlusion + 0.5 * (walk @ occlusion)
+    occlusion[degree == 0] = 1.0
+    return np.clip(occlusion, 0.35, 1.0).astype(np.float32)
+
+
+def skin_surface(appearance: Appearance, regions: FaceRegions | None = None) -> np.ndarray:
+    """(19158, 2) float32 per-vertex (perceptual roughness, ambient occlusion) of the skin.
+
+    The renderer's skin shader reads them (as the mesh's second texture coordinate)."""
+    r = regions or face_regions()
+    zones = skin_zones()
+    rough = np.full(r.noise.size, SKIN_ROUGHNESS["base"], np.float32)
+    rough += (SKIN_ROUGHNESS["tzone"] - SKIN_ROUGHNESS["base"]) * zones.tzone
+    rough += 0.03 * r.noise  # pores: a little variation
+    rough = _blend(rough, SKIN_ROUGHNESS["lips"], r.lips)
+    rough = _blend(rough, SKIN_ROUGHNESS["brows"], np.clip(r.brows * 0.92, 0, 1))
+    if appearance.hair is not None:
+        rough = _blend(rough, SKIN_ROUGHNESS["hair"], _painted_hair_weight(appearance, r))
+    return np.stack([np.clip(rough, 0.2, 1.0), zones.occlusion], 1).astype(np.float32)
+
+
+def _painted_hair_weight(appearance: Appearance, r: FaceRegions) -> np.ndarray:
+    """Where the short cropped hair is painted on the scalp (above the person's hairline)."""
+    line = 0.055 + 0.035 * appearance.hairline
+    return r.scalp * _smoothstep(line - 0.012, line + 0.008, r.scalp_height)
+
+
+def _blend(value: np.ndarray, target: float, weight: np.ndarray) -> np.ndarray:
+    w = np.clip(weight, 0, 1)
+    return value * (1 - w) + target * w
 
 
 def _look_of(spec, seeded_hair: np.ndarray, seeded_brows: np.ndarray, rng) -> dict:
