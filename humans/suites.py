@@ -37,6 +37,7 @@ import numpy as np
 from humans.mhm import mhm_files, read_mhm
 from humans.spec import HumanSpec, HumanSpecError, load_specs
 
+MAX_RANDOM_HUMANS = 100_000  # a suite is held in memory; the paper uses 24
 SEXES = ("female", "male")
 SUITE_GROUPS = ("Caucasian", "Black", "Asian", "Hispanic")
 BALANCE_VALUES = {"gender": SEXES, "group": SUITE_GROUPS}
@@ -374,8 +375,8 @@ def random_suite(n: int, seed: int = 0,
     prefix whose length is a multiple of the cell count is itself balanced. Human ``i`` is
     drawn from its own generator seeded by ``(seed, i)``: same seed, same suite.
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise HumanSpecError(f"random suite: expected a positive number of humans, got {n!r}")
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_RANDOM_HUMANS:
+        raise HumanSpecError(f"random suite: expected 1 to {MAX_RANDOM_HUMANS} humans, got {n!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise HumanSpecError(f"random suite: expected a seed >= 0, got {seed!r}")
     balance = tuple(balance)
