@@ -218,3 +218,16 @@ def test_real_folder_bad_label(tmp_path):
     (tmp_path / "grumpy" / "a.png").write_bytes(b"")
     with pytest.raises(ValueError, match=r"grumpy: unknown label 'grumpy'"):
         run_judge(tmp_path, tmp_path / "out", log=lambda s: None)
+
+
+def test_sheet_people_span_groups_and_genders():
+    import pandas as pd
+
+    from perception.judges.run import pick_people
+
+    table = pd.DataFrame([{"human_id": f"{s}_{g}_{i}", "group": g, "gender": s}
+                          for s in ("f", "m") for g in ("C", "B", "A", "H") for i in range(3)])
+    picked = pick_people(table, 4)
+    rows = table.set_index("human_id").loc[picked]
+    assert rows["group"].nunique() == 4 and set(rows["gender"]) == {"f", "m"}
+    assert pick_people(table, 30) == list(dict.fromkeys(pick_people(table, 30))) and len(pick_people(table, 30)) == 24

@@ -83,7 +83,8 @@ def run_judge(path: str | Path, out: str | Path, config: JudgeConfig = JudgeConf
         kind = "real"
     report = summarise(rows)
     report = {"source": {"kind": kind, "path": str(path.resolve())}, "judge": asdict(FERJudge.info),
-              "config": asdict(config), **report, "seconds": round(time.perf_counter() - start, 2)}
+              "config": asdict(config), **report, "seconds": round(time.perf_counter() - start, 2),
+              "sheet_people": list(dict.fromkeys(r["human_id"] for r, _ in sheet_cells if r["human_id"]))}
     write_outputs(out, rows, report, sheet_cells)
     return report
 
@@ -144,20 +145,18 @@ def _base_row(row) -> dict:
 
 
 def pick_people(table, n: int) -> list[str]:
-    """Up to ``n`` humans for the apex sheet: a new group each time and alternating genders first,
-    then the rest in manifest order."""
-    people = table.drop_duplicates("human_id")
-    picked, groups, last_gender = [], set(), None
-    for _, r in people.iterrows():
-        g, s = str(r.get("group", "")), str(r.get("gender", ""))
-        if len(picked) < n and g not in groups and s != last_gender:
-            picked.append(str(r["human_id"]))
-            groups.add(g)
-            last_gender = s
-    for h in people["human_id"].astype(str):
-        if len(picked) < n and h not in picked:
-            picked.append(h)
-    return picked
+    """Up to ``n`` humans for the apex sheet, in turn: a group not shown yet with the other gender than
+    the last pick, else a new group, else anyone left (manifest order within each rule)."""
+    people = [(str(r["human_id"]), str(r.get("group", "")), str(r.get("gender", "")))
+              for _, r in table.drop_duplicates("human_id").iterrows()]
+    picked: list[tuple[str, str, str]] = []
+    while len(picked) < min(n, len(people)):
+        left = [p for p in people if p not in picked]
+        groups = {p[1] for p in picked}
+        last = picked[-1][2] if picked else None
+        rules = (lambda p: p[1] not in groups and p[2] != last, lambda p: p[1] not in groups, lambda p: True)
+        picked.append(next(p for rule in rules for p in left if rule(p)))
+    return [p[0] for p in picked]
 
 
 def judge_dataset(root: Path, judge: FERJudge, config: JudgeConfig, log=print) -> tuple[list[dict], list]:
@@ -350,8 +349,7 @@ def _verdict_text(r: dict) -> tuple[str, str]:
     """(top, bottom) strip texts of a sheet cell: who and what; the judge's verdict."""
     p = max(r[f"p_{c}"] for c in JUDGE_CLASSES)
     mark = (" ok" if r["two_way"] == r["intended"] else " x") if r["intended"] in ("anger", "disgust") else ""
-    who = f"{r['human_id'][:12]} " if r["human_id"] else ""
-    return f"{who}{r['signal'][:24]}", f"{r['judged']} {p:.2f} | A/D: {r['two_way']}{mark}"
+    return r["signal"][:21], f"{r['judged']} {p:.2f} | A/D: {r['two_way']}{mark}"
 
 
 def _label_two_lines(image: np.ndarray, top: str, bottom: str) -> np.ndarray:
@@ -448,10 +446,11 @@ def markdown(report: dict) -> str:
                          f"{_pct(c['disgust_recall'])} | {_pct(c['hit_rate'])} | {c['top_judged']} |")
         lines.append("")
     lines += ["## Apex of each signal with the verdict", "", "![apex sheet](apex_sheet.png)", "",
-              "Top strip: person and signal; bottom strip: the judge's 7-way argmax and its probability, then the "
+              "Top strip: signal; bottom strip: the judge's 7-way argmax and its probability, then the "
               "anger-vs-disgust verdict (ok / x for anger and disgust clips). Every signal of up to "
               f"{report['config']['sheet_people']} people of different groups and genders (most frontal view); real "
-              "folders: the first items of each label.", ""]
+              "folders: the first items of each label." + (" People, in row order: " + ", ".join(report["sheet_people"])
+                                                             if report.get("sheet_people") else ""), ""]
     return "\n".join(lines)
 
 
