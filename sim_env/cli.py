@@ -23,18 +23,23 @@ COMMAND_MODULES = (
 )
 
 
+def _has_default(action) -> bool:
+    """An option's default worth showing (0 is one; None, a store_true's False and SUPPRESS are not)."""
+    return not (action.default is None or action.default is False or action.default == argparse.SUPPRESS)
+
+
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
     """Every option's default in ``--help``, unless its help already states it or there is none."""
 
     def _format_action(self, action):
-        if not action.help and action.option_strings and action.default not in (None, False, argparse.SUPPRESS):
+        if not action.help and action.option_strings and _has_default(action):
             action = copy.copy(action)  # argparse prints nothing for an option without help: show its default
             action.help = "(default: %(default)s)"
         return super()._format_action(action)
 
     def _get_help_string(self, action):
         text = action.help or ""
-        if "default" in text.lower() or action.default in (None, False, argparse.SUPPRESS) or (
+        if "default" in text.lower() or not _has_default(action) or (
                 not action.option_strings and action.nargs not in ("?", "*")):
             return text
         return f"{text} (default: %(default)s)".strip()

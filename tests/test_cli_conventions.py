@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from sim_env.cli import build_parser, main
+from sim_env.cli import _has_default, build_parser, main
 
 
 def _parsers(parser, name="hrisim"):
@@ -29,12 +29,13 @@ def test_version(capsys):
 
 
 def test_every_help_shows_the_defaults():
+    assert "(default: 0)" in " ".join(dict(_parsers(build_parser()))["hrisim render"].format_help().split())
     parsers = dict(_parsers(build_parser()))
     assert len(parsers) >= 13
     for name, parser in parsers.items():
         text = " ".join(parser.format_help().split())
         for action in parser._actions:
-            if action.option_strings and action.default not in (None, False, argparse.SUPPRESS) and action.help != argparse.SUPPRESS:
+            if action.option_strings and _has_default(action) and action.help != argparse.SUPPRESS:
                 stated = action.help and "default" in action.help.lower()  # the help says it in words
                 assert stated or f"(default: {action.default})" in text, f"{name} {action.option_strings[0]}: no default shown"
 
