@@ -14,13 +14,12 @@ from typing import Annotated, Literal, Optional, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hrisim.errors import HrisimError
-from perception.models.registry import CONFIG_KINDS
 
 class ConfigError(HrisimError):
     """A bad experiment config; the message names the file and the field."""
 
 
-MODEL_KINDS = CONFIG_KINDS  # training config kinds, from the model registry
+MODEL_KINDS = ("inception_time", "knn_dtw", "cnn3d")
 STRATEGIES = ("real_only", "pretrain_finetune", "mixed", "synthetic_only")
 PROTOCOLS = ("cv", "holdout")
 
