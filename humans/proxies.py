@@ -15,6 +15,7 @@ import dataclasses
 import functools
 import math
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -75,6 +76,7 @@ def read_mhclo(path: str | Path) -> Proxy:
     lines = read_text(path, AssetError, "MakeHuman proxy file").splitlines()
     header: dict[str, list[str]] = {}
     header_lines: dict[str, int] = {}
+    unknown: list[str] = []
     scale: dict[str, tuple[int, int, float]] = {}
     refs, weights, offsets, deleted = [], [], [], []
     state = "header"
@@ -109,6 +111,9 @@ def read_mhclo(path: str | Path) -> Proxy:
                                      "each key may appear once")
                 header.setdefault(head, parts[1:])
                 header_lines.setdefault(head, lineno)
+                if head not in _MAKEHUMAN_KEYS:  # the key's name only, never the line
+                    unknown.append(f"{head!r} (line {lineno})" if head.isidentifier() and len(head) <= 40
+                                   else f"a line that is no key (line {lineno})")
             continue
         if state == "verts":
             if len(parts) == 1:
@@ -126,6 +131,9 @@ def read_mhclo(path: str | Path) -> Proxy:
             raise AssetError(f"{path}:{lineno}: a vertex row before the 'verts' line")
     if not refs:
         raise AssetError(f"{path}: no 'verts' rows: not a MakeHuman proxy file")
+    if unknown:
+        warnings.warn(f"{path}: {len(unknown)} key(s) MakeHuman proxies do not have were ignored: "
+                      + ", ".join(unknown[:8]), stacklevel=2)
     refs_a = np.asarray(refs, np.int64)
     if refs_a.max() >= HM08_VERTEX_COUNT or refs_a.min() < 0:
         raise AssetError(f"{path}: vertex index {int(refs_a.max())} outside hm08's {HM08_VERTEX_COUNT} vertices "
@@ -152,6 +160,11 @@ def read_mhclo(path: str | Path) -> Proxy:
     )
 
 
+# Keys MakeHuman 1.x writes in a .mhclo (besides the scales, 'verts' and 'delete_verts').
+_MAKEHUMAN_KEYS = frozenset({"name", "uuid", "tag", "tags", "basemesh", "obj_file", "material", "z_depth",
+                             "max_pole", "version", "author", "license", "homepage", "description",
+                             "vertexboneweights_file", "special_pose", "offset_scale", "scale", "x_offset",
+                             "y_offset", "z_offset", "shear_x", "shear_y", "shear_z"})
 _SINGLE_KEYS = frozenset({"name", "uuid", "obj_file", "material", "z_depth", "basemesh"})
 
 

@@ -47,3 +47,8 @@ def test_generate_refuses_an_existing_file_as_out(tmp_path, capsys):
     rc, text = _run(capsys, "generate", "--out", str(out), "--humans", "random:1", "--animations",
                     "confusion_open_mouth", "--quiet")
     assert rc != 0 and "is a file" in text and out.read_text() == "mine"
+
+
+def test_a_huge_random_suite_is_refused(capsys):
+    rc, text = _run(capsys, "humans", "list", "random:999999999")
+    assert rc != 0 and "1 to 100000 humans" in text and "Traceback" not in text

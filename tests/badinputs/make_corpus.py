@@ -6,6 +6,7 @@ secret, symlink loops, archives with link members) are made by ``tests/safety_co
 """
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import struct
@@ -45,8 +46,8 @@ def png(width: int, height: int, body: bytes | None = None) -> bytes:
 
 def tar_bytes(members: list[tuple[tarfile.TarInfo, bytes]]) -> bytes:
     out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w:gz") as tf:
-        for info, data in members:
+    with gzip.GzipFile(fileobj=out, mode="wb", mtime=0) as gz, tarfile.open(fileobj=gz, mode="w") as tf:
+        for info, data in members:  # TarInfo's mtime is 0: the same bytes on every run
             info.size = len(data) if info.isfile() else 0
             tf.addfile(info, io.BytesIO(data) if info.isfile() else None)
     return out.getvalue()
@@ -115,6 +116,7 @@ CASES: dict[str, dict[str, bytes | str]] = {
         "opacity_text.mhmat": "opacity lots\n",
         "flag_garbage.mhmat": "transparent maybe\n",
         "duplicate_key.mhmat": "opacity 1\nopacity 0.5\n",
+        "warn_unknown_key.mhmat": "name x\nopacity 1\nglitter 0.5\n",
         "utf16.mhmat": "name x\nopacity 1\n".encode("utf-16"),
     },
     "mhclo": {
@@ -143,6 +145,8 @@ CASES: dict[str, dict[str, bytes | str]] = {
         "rows_vs_obj.mhclo": "name p\nobj_file rows_vs_obj.obj\nverts 0\n10\n",
         "rows_vs_obj.obj": "v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n",
         "utf16.mhclo": "name p\nverts 0\n10\n".encode("utf-16"),
+        "warn_unknown_key.mhclo": "name p\nobj_file warn_unknown_key.obj\nfrobnicate 3\nverts 0\n10\n11\n12\n",
+        "warn_unknown_key.obj": "v 0 0 0\nv 1 0 0\nv 0 1 0\nvt 0 0\nf 1/1 2/1 3/1\n",
     },
     "target": {
         "offset_nan.target": "10 nan 0 0\n",
