@@ -28,11 +28,31 @@ def merge_shards(out: Path, sources: Iterable[Path], log: Callable[[str], None] 
     hashes = {p["plan_hash"] for p in plans.values()}
     if len(hashes) != 1:
         raise DatasetError(f"shards come from different plans ({sorted(hashes)}): cannot merge {sources}")
-    (out / JOURNAL_DIR).mkdir(parents=True, exist_ok=True)
+    # Everything that can fail is checked before the first file is copied, so a refused merge leaves
+    # ``out`` as it was (no clips without a manifest).
+    from sim_env.dataset.plan import GenerateConfig, make_plan
+
+    first = next(iter(plans.values()))
+    config = GenerateConfig(out=str(out), **first["config"])
+    try:
+        plan = make_plan(config)
+    except (ValueError, OSError) as exc:
+        raise DatasetError(f"the plan of {sources[0]} cannot be rebuilt from here ({exc}); run the merge from the "
+                           "folder the dataset was generated in, or where its humans and animations are") from None
+    if plan.plan_hash != first["plan_hash"]:
+        raise DatasetError(f"the plan of {sources[0]} cannot be rebuilt on this machine (its humans or "
+                           "animations differ here); merge where the inputs are available")
+    copies = {}
     for src in sources:
         if src.resolve() == out.resolve():
             continue
-        rows = finished_rows(src)
+        copies[src] = rows = finished_rows(src)
+        missing = [row[c] for row in rows for c, _ in FILE_COLUMNS if row.get(c) and not (src / row[c]).is_file()]
+        if missing:
+            raise DatasetError(f"{src}: {len(missing)} journalled files are missing (first: {missing[0]}); "
+                               "run `hrisim dataset audit` there")
+    (out / JOURNAL_DIR).mkdir(parents=True, exist_ok=True)
+    for src, rows in copies.items():
         for row in rows:
             for file_col, _ in FILE_COLUMNS:
                 if row.get(file_col):
@@ -40,14 +60,6 @@ def merge_shards(out: Path, sources: Iterable[Path], log: Callable[[str], None] 
         journal = out / JOURNAL_DIR / f"journal-merged-{hashlib.sha256(str(src.resolve()).encode()).hexdigest()[:8]}.jsonl"
         atomic_write_text(journal, "".join(json.dumps(r) + "\n" for r in rows))
         log(f"merged {len(rows)} clips from {src}")
-    first = next(iter(plans.values()))
     if not (out / JOURNAL_DIR / "plan.json").exists():
         atomic_write_text(out / JOURNAL_DIR / "plan.json", json.dumps(first, indent=2))
-    from sim_env.dataset.plan import GenerateConfig, make_plan
-
-    config = GenerateConfig(out=str(out), **first["config"])
-    plan = make_plan(config)
-    if plan.plan_hash != first["plan_hash"]:
-        raise DatasetError(f"the plan of {sources[0]} cannot be rebuilt on this machine (its humans or "
-                           "animations differ here); merge where the inputs are available")
     return write_dataset_files(out, plan, config, first.get("command"), log=log)
