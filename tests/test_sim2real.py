@@ -148,7 +148,8 @@ def test_bootstrap_interval():
     assert perfect["accuracy"] == 1 and perfect["accuracy_ci"] == [1.0, 1.0]
     wrong = (y + np.array([0, 0, 1] * 10)) % 3  # one in three wrong
     r = bootstrap_interval(y, wrong, np.repeat(np.arange(10), 3), [0, 1, 2], 300, 0)
-    assert r["accuracy_ci"][0] <= r["accuracy"] == pytest.approx(2 / 3) <= r["accuracy_ci"][1]
+    assert r["accuracy"] == pytest.approx(2 / 3)
+    assert r["accuracy_ci"][0] <= r["accuracy"] <= r["accuracy_ci"][1]
     assert r["accuracy_ci"][1] - r["accuracy_ci"][0] < 0.5
 
 
