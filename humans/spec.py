@@ -14,7 +14,6 @@ import json
 import math
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Any
 import yaml
 
 from hrisim.errors import HrisimError
+from hrisim.io import atomic_write_text as write_text_atomic  # noqa: F401  (the one atomic writer)
 
 
 class HumanSpecError(HrisimError):
@@ -349,20 +349,6 @@ def _write_document(path: Path, data: Any) -> Path:
     text = (yaml.safe_dump(data, sort_keys=False, allow_unicode=True) if kind == "yaml"
             else json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     return write_text_atomic(path, text)
-
-
-def write_text_atomic(path: Path, text: str) -> Path:
-    """Write via a temporary file and rename, so a crash never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def specs_from_document(data: Any, context: str) -> list[HumanSpec]:

@@ -8,19 +8,17 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from hrisim import hrisim_version
 from hrisim.errors import HrisimError
+from hrisim.io import atomic_path
+from perception.models.registry import ARCHITECTURES, model_kind
 
 FORMAT = "hrisim-expression-classifier"
 FORMAT_VERSION = 1
-ARCHITECTURES = ("inception_time", "facenet_inception_time", "knn_dtw", "cnn3d")
 CONFIG_FILE, WEIGHTS_FILE, KNN_FILE = "config.json", "model.safetensors", "knn.npz"
 
 
@@ -51,7 +49,7 @@ def validate_config(config: dict, where: str = "config") -> dict:
     seq_len = config.get("seq_len")
     if isinstance(seq_len, bool) or not isinstance(seq_len, int) or not 1 <= seq_len <= MAX_SEQ_LEN:
         raise CheckpointError(f"{where}: field 'seq_len' must be a whole number in [1, {MAX_SEQ_LEN}], got {_short(seq_len)}")
-    if arch in ("inception_time", "knn_dtw") and config.get("facenet_weights") is None:
+    if model_kind(arch).needs_facenet_features and config.get("facenet_weights") is None:
         raise CheckpointError(f"{where}: field 'facenet_weights' is required for {arch} (features come from FaceNet)")
     if config.get("facenet_weights") is not None and not isinstance(config["facenet_weights"], str):
         raise CheckpointError(f"{where}: field 'facenet_weights' must be a name, got {_short(config['facenet_weights'])}")
@@ -96,29 +94,7 @@ def _short(value: object) -> str:
 
 def build_model(config: dict):
     """An untrained model of the architecture ``config`` describes (weights are loaded separately)."""
-    arch, n = config["architecture"], len(config["classes"])
-    kw = dict(config.get("model_kwargs", {}))
-    if arch == "inception_time":
-        from perception.models.inception_time import make_inception_time
-
-        return make_inception_time(c_in=kw.pop("c_in", 512), n_classes=n, seq_len=config["seq_len"], **kw)
-    if arch == "facenet_inception_time":
-        from facenet_pytorch import InceptionResnetV1
-
-        from perception.models.inception_time import make_inception_time
-        from perception.models.video_classifier import FaceNetInceptionTime
-
-        freeze = bool(kw.pop("freeze_facenet", True))
-        head = make_inception_time(c_in=512, n_classes=n, seq_len=config["seq_len"], **kw)
-        return FaceNetInceptionTime(InceptionResnetV1(pretrained=None, classify=False), head, freeze)
-    if arch == "cnn3d":
-        from perception.models.cnn3d import make_cnn3d
-
-        kw.pop("input_size", None)  # frame size the model was trained at: used by the recognizer, not the net
-        return make_cnn3d(n_classes=n, **kw)
-    from perception.models.knn_dtw import KNNDTWClassifier
-
-    return KNNDTWClassifier(n_classes=n, **kw)
+    return model_kind(config["architecture"]).build(config)
 
 
 def save_checkpoint(directory, model, config: dict) -> Path:
@@ -130,10 +106,9 @@ def save_checkpoint(directory, model, config: dict) -> Path:
     config = validate_config({**config}, "save_checkpoint config")
     config.update(format=FORMAT, format_version=FORMAT_VERSION, hrisim_version=hrisim_version())
     config["classes"] = list(config["classes"])
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
-    try:
-        if config["architecture"] == "knn_dtw":
+    with atomic_path(directory, unique=True) as tmp:
+        tmp.mkdir()
+        if not model_kind(config["architecture"]).torch:
             if not isinstance(model, KNNDTWClassifier):
                 raise TypeError(f"save_checkpoint: knn_dtw expects a KNNDTWClassifier, got {type(model).__name__}")
             np.savez(tmp / KNN_FILE, **model.state())
@@ -143,16 +118,6 @@ def save_checkpoint(directory, model, config: dict) -> Path:
             state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
             save_file(state, str(tmp / WEIGHTS_FILE), metadata={"architecture": config["architecture"]})
         (tmp / CONFIG_FILE).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
-        old = None
-        if directory.exists():
-            old = directory.with_name(f".{directory.name}.old.{os.getpid()}")
-            os.replace(directory, old)
-        os.replace(tmp, directory)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return directory
 
 
@@ -187,7 +152,7 @@ def load_checkpoint(directory) -> tuple[object, dict]:
     """``(model in eval mode, config)``; the error names the broken file."""
     directory = Path(directory)
     config = read_config(directory)
-    if config["architecture"] == "knn_dtw":
+    if not model_kind(config["architecture"]).torch:
         from perception.models.knn_dtw import KNNDTWClassifier
 
         path = directory / KNN_FILE

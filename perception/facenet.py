@@ -195,11 +195,11 @@ def casia_weights_file(cache: str | Path | None = None) -> Path:
                     return path
         except Exception:
             pass  # a broken cache file is rebuilt below
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    save_file(convert_casia_state_dict(graph), str(tmp), metadata={"source": str(graph), "source_sha256": digest})
-    load_file(str(tmp))  # fail here rather than on next use
-    os.replace(tmp, path)
+    from hrisim.io import atomic_path
+
+    with atomic_path(path, unique=True) as tmp:
+        save_file(convert_casia_state_dict(graph), str(tmp), metadata={"source": str(graph), "source_sha256": digest})
+        load_file(str(tmp))  # fail here rather than on next use
     return path
 
 

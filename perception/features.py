@@ -8,7 +8,6 @@ fastest measured here, agreeing with PyTorch to cosine > 0.9999), else PyTorch.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from pathlib import Path
 from typing import Callable
@@ -37,17 +36,16 @@ def onnx_export(model, path: Path, image_size: int = 160) -> Path:
 
     if path.is_file():
         return path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     example = torch.zeros(1, 3, image_size, image_size)
     import warnings
 
-    with torch.no_grad(), warnings.catch_warnings():
+    from hrisim.io import atomic_path
+
+    with torch.no_grad(), warnings.catch_warnings(), atomic_path(path, unique=True) as tmp:
         warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notice
         # dynamo=False: the TorchScript exporter needs no onnxscript and handles InceptionResnetV1 fully.
         torch.onnx.export(model.eval().cpu(), (example,), str(tmp), input_names=["x"], output_names=["y"],
                           dynamic_axes={"x": {0: "n"}, "y": {0: "n"}}, opset_version=ONNX_OPSET, dynamo=False)
-    os.replace(tmp, path)
     return path
 
 
@@ -206,8 +204,8 @@ def cached_array(path: Path, compute: Callable[[], np.ndarray],
         except (OSError, ValueError):
             pass  # unreadable cache entry: recompute and overwrite
     array = np.ascontiguousarray(compute())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.part.npy")
-    np.save(tmp, array)
-    os.replace(tmp, path)
+    from hrisim.io import atomic_path
+
+    with atomic_path(path, unique=True) as tmp:
+        np.save(tmp, array)
     return array

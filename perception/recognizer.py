@@ -128,15 +128,21 @@ class ExpressionRecognizer:
         return self._extractor
 
     @property
+    def kind(self):
+        from perception.models.registry import model_kind
+
+        return model_kind(self.architecture)
+
+    @property
     def uses_faces(self) -> bool:
-        return self.architecture != "cnn3d"
+        return self.kind.uses_faces
 
     # --- per-frame inputs, then windows -------------------------------------------------------------
     def _per_frame(self, frames: np.ndarray, crops: np.ndarray | None):
         """What one frame contributes to a window: embedding, normalised crop, or prepared whole frame."""
-        if self.architecture in ("inception_time", "knn_dtw"):
+        if self.kind.input == "embeddings":
             return self.extractor.embed_crops(crops)
-        if self.architecture == "facenet_inception_time":
+        if self.kind.input == "crops":
             from perception.augment import normalise_clip
 
             return normalise_clip(crops)
@@ -148,13 +154,13 @@ class ExpressionRecognizer:
         """Probabilities for one window of per-frame inputs (T, ...)."""
         import torch
 
-        if self.architecture == "knn_dtw":
+        if not self.kind.torch:
             p = np.mean([m.predict_proba(np.asarray(x)[None])[0] for m in self.models], axis=0)
         else:
             x = torch.as_tensor(x)
-            if self.architecture == "inception_time":
+            if self.kind.input == "embeddings":
                 x = x.T[None]  # (1, 512, T)
-            elif self.architecture == "facenet_inception_time":
+            elif self.kind.input == "crops":
                 x = x[None]  # (1, T, 3, S, S)
             else:
                 x = x.transpose(0, 1)[None]  # (1, 3, T, S, S)
@@ -334,7 +340,7 @@ class StreamingRecognizer:
         if not rec.uses_faces:
             return rec._classify(rec._per_frame(frames, None))
         clip = rec.cropper.crop_detected(frames, list(self.detections))
-        if rec.architecture not in ("inception_time", "knn_dtw"):  # per-frame inputs are cheap crops
+        if rec.kind.input != "embeddings":  # per-frame inputs are cheap crops
             return rec._classify(rec._per_frame(frames, clip.crops))
         return rec._classify(self._embeddings(clip))
 

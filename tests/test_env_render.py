@@ -112,15 +112,3 @@ def test_sync_vector_env_shares_a_process():
     obs2, *_ = envs.step(np.array([0, 0]))
     assert obs.shape == (2, 64, 64, 3) and obs2.std() > 10
     envs.close()
-
-
-def test_expression_basis_equals_the_body_model():
-    from humans.suites import load_suite
-    from sim_env.envs import human_assets
-
-    spec = next(h for h in load_suite("balanced24") if h.id == ONE[0])
-    rig = human_assets.signal_rig("disgust_five_changes")
-    ref = human_assets.human_body(spec).frames(rig.facial_actions, rig.head_yaw_pitch_roll_deg)
-    frames, _ = human_assets.face_frames(spec, "disgust_five_changes")
-    assert np.abs(frames.vertices[1:] - ref.vertices).max() < 1e-5
-    assert np.abs(frames.eye_centres[1:] - ref.eye_centres).max() < 1e-5

@@ -14,12 +14,13 @@ from typing import Annotated, Literal, Optional, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hrisim.errors import HrisimError
+from perception.models.registry import CONFIG_KINDS
 
 class ConfigError(HrisimError):
     """A bad experiment config; the message names the file and the field."""
 
 
-MODEL_KINDS = ("inception_time", "knn_dtw", "cnn3d")
+MODEL_KINDS = CONFIG_KINDS  # training config kinds, from the model registry
 STRATEGIES = ("real_only", "pretrain_finetune", "mixed", "synthetic_only")
 PROTOCOLS = ("cv", "holdout")
 

@@ -153,8 +153,8 @@ def run_experiment(cfg: ExperimentConfig, out: str | Path, source: ClipSource | 
     report = {
         "name": cfg.name, "description": cfg.description, "config": cfg.to_dict(), "data": data, **info,
         "results": outcome.results, "history": _histories(outcome.histories),
-        "facenet_weights": source.weights_name if cfg.model.kind != "cnn3d" else "none (3D-CNN)",
-        "features": source.describe() if cfg.model.kind != "cnn3d" else {},
+        "facenet_weights": source.weights_name if input_mode(cfg) != "frames" else "none (3D-CNN)",
+        "features": source.describe() if input_mode(cfg) != "frames" else {},
         "knn_k": {name: m.chosen_k for name, m in outcome.models if hasattr(m, "chosen_k")},
         "device": str(getattr(outcome.models[0][1], "device", "cpu")), "seconds": time.perf_counter() - start,
         "environment": _environment(),
@@ -172,13 +172,9 @@ def _environment() -> dict:
 
     import torch
 
-    from importlib.metadata import PackageNotFoundError, version
+    from hrisim import hrisim_version
 
-    try:
-        hrisim = version("hrisim")
-    except PackageNotFoundError:
-        hrisim = "unknown"
-    return {"hrisim": hrisim, "torch": torch.__version__, "python": platform.python_version(), "machine": platform.machine()}
+    return {"hrisim": hrisim_version(), "torch": torch.__version__, "python": platform.python_version(), "machine": platform.machine()}
 
 
 def _yaml(d: dict) -> str:

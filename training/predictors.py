@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from training.config import ExperimentConfig
+from perception.models.registry import MODELS, architecture_for, model_kind
 from training.features import ClipSource
 from training.labels import CLASSES
 from training.loop import EpochLog, fit, predict, resolve_device
@@ -19,8 +20,6 @@ from training.records import ClipRecord
 from training.tensors import ClipDataset, loader
 
 
-# ClipDataset mode -> perception.checkpoint architecture (a head on embeddings is "inception_time")
-ARCHITECTURE_OF_MODE = {"embeddings": "inception_time", "crops": "facenet_inception_time", "frames": "cnn3d"}
 
 
 class TorchPredictor:
@@ -62,13 +61,14 @@ class TorchPredictor:
         from perception.checkpoint import save_checkpoint
 
         kwargs = {"embeddings": {}, "crops": {"freeze_facenet": False}, "frames": {"input_size": self.cfg.model.frame_size}}[self.mode]
-        config = checkpoint_config(self.cfg, self.source, ARCHITECTURE_OF_MODE[self.mode], self.cfg.model.length, kwargs)
+        architecture = architecture_for(self.cfg.model.kind, self.mode)
+        config = checkpoint_config(self.cfg, self.source, architecture, self.cfg.model.length, kwargs)
         return save_checkpoint(directory, self.module, config)
 
 
 def checkpoint_config(cfg: ExperimentConfig, source: ClipSource, architecture: str, seq_len: int, model_kwargs: dict) -> dict:
     """perception.checkpoint's config: architecture, classes in output order, window, FaceNet weights, crop."""
-    faces = architecture != "cnn3d"
+    faces = model_kind(architecture).uses_faces
     return {
         "architecture": architecture, "classes": list(CLASSES), "seq_len": int(seq_len), "model_kwargs": model_kwargs,
         "facenet_weights": source.weights_name if faces else None, "crop": source.crop_config.to_dict() if faces else None,
@@ -78,7 +78,8 @@ def checkpoint_config(cfg: ExperimentConfig, source: ClipSource, architecture: s
 
 def input_mode(cfg: ExperimentConfig) -> str:
     """What a model reads (a ClipDataset mode): whole frames, face crops or FaceNet embeddings."""
-    if cfg.model.kind == "cnn3d":
+    frames_only = all(not k.uses_faces for k in MODELS.values() if k.config_kind == cfg.model.kind)
+    if frames_only:
         return "frames"
     return "embeddings" if cfg.model.freeze_facenet else "crops"
 
@@ -159,7 +160,7 @@ def load_predictor(cfg: ExperimentConfig, source: ClipSource, directory: Path):
     model, config = load_checkpoint(directory)
     if tuple(config["classes"]) != tuple(CLASSES):
         raise ValueError(f"{directory}: classes {config['classes']} differ from {list(CLASSES)}")
-    if config["architecture"] == "knn_dtw":
+    kind = model_kind(config["architecture"])
+    if not kind.torch:
         return KNNPredictor(cfg, source, cfg.seed, knn=model, length=config["seq_len"])
-    mode = {arch: mode for mode, arch in ARCHITECTURE_OF_MODE.items()}[config["architecture"]]
-    return TorchPredictor(cfg, source, cfg.seed, network=(model, mode))
+    return TorchPredictor(cfg, source, cfg.seed, network=(model, kind.input))

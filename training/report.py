@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -73,8 +72,8 @@ def markdown(report: dict) -> str:
 
 
 def write_report(out: Path, report: dict) -> Path:
-    (out / "report.md").write_text(markdown(report))
-    tmp = out / "report.json.part"
-    tmp.write_text(json.dumps(report, indent=1, default=str))
-    os.replace(tmp, out / "report.json")
+    from hrisim.io import atomic_write_text
+
+    atomic_write_text(out / "report.md", markdown(report))
+    atomic_write_text(out / "report.json", json.dumps(report, indent=1, default=str))
     return out / "report.json"

@@ -26,21 +26,11 @@ class SyntheticFilter:
 
 
 def read_manifest(directory: str | Path):
-    """The manifest table (parquet if present, else CSV) with its required columns checked."""
-    import pandas as pd
+    """(manifest table, its file) through the dataset store's one reader, required columns checked."""
+    from sim_env.dataset.store import read_manifest as read_store_manifest
 
-    directory = Path(directory)
-    parquet, csv = directory / "manifest.parquet", directory / "manifest.csv"
-    if parquet.is_file():
-        table, where = pd.read_parquet(parquet), parquet
-    elif csv.is_file():
-        table, where = pd.read_csv(csv, dtype={"split": str, "crop_file": str, "sha256": str}, keep_default_na=False), csv
-    else:
-        raise FileNotFoundError(f"{directory}: no manifest.parquet or manifest.csv (is it an `hrisim generate` folder?)")
-    missing = [c for c in REQUIRED_COLUMNS if c not in table.columns]
-    if missing:
-        raise ValueError(f"{where}: missing columns {missing}")
-    return table, where
+    table = read_store_manifest(Path(directory), required=REQUIRED_COLUMNS)
+    return table, Path(table.attrs["path"])
 
 
 def _row_record(directory: Path, row, where: str) -> ClipRecord:
@@ -91,19 +81,16 @@ def load_synthetic(directory: str | Path, flt: SyntheticFilter = SyntheticFilter
 
 
 def split_by_human(records, n_val: int, seed: int) -> tuple[list[ClipRecord], list[ClipRecord]]:
-    """(train, val) with ``n_val`` whole humans in val (the paper: 19 / 5), drawn with ``seed``.
-    Humans are drawn within each group in turn so that small validation sets still span groups."""
+    """(train, val) with ``n_val`` whole humans in val (the paper: 19 / 5), drawn with ``seed``:
+    the generator's own subject-disjoint split (``sim_env.dataset.store.subject_split``), so
+    validation humans are drawn round-robin over groups and small validation sets still span them."""
+    from sim_env.dataset.store import subject_split
+
     humans = subjects(records)
     if not 0 < n_val < len(humans):
         raise ValueError(f"cannot hold out {n_val} of {len(humans)} humans for validation")
-    rng = np.random.default_rng(seed)
     group_of = {r.subject: r.group for r in records}
-    by_group = {g: list(rng.permutation(sorted(h for h in humans if group_of[h] == g))) for g in sorted(set(group_of.values()))}
-    order = [g for g in rng.permutation(sorted(by_group))]
-    val: list[str] = []
-    while len(val) < n_val:
-        for g in order:
-            if by_group[g] and len(val) < n_val:
-                val.append(by_group[g].pop())
-    train = [h for h in humans if h not in set(val)]
+    split = subject_split(humans, [group_of[h] for h in humans], int(n_val), seed)
+    train = [h for h in humans if split[h] == "train"]
+    val = [h for h in humans if split[h] == "val"]
     return select_subjects(records, train), select_subjects(records, val)

@@ -32,6 +32,7 @@ def write_fake_synthetic(directory: str | Path, n_humans: int = 4, animations_pe
                          viewpoints=((0.0, 0.0), (20.0, 15.0)), n_frames: int = 8, size: int = 32,
                          groups=("african", "asian", "caucasian", "hispanic"), seed: int = 0) -> Path:
     """A manifest folder as ``hrisim generate`` writes it (clips, manifest.csv/.json), no label files."""
+    from sim_env.dataset.store import write_manifest
     from sim_env.render.media import write_mp4
 
     directory = Path(directory)
@@ -54,10 +55,7 @@ def write_fake_synthetic(directory: str | Path, n_humans: int = 4, animations_pe
                         "n_frames": n_frames, "fps": 25, "width": size, "height": size,
                         "split": "val" if h == n_humans - 1 else "train",
                     })
-    with (directory / "manifest.csv").open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_manifest(directory, rows)  # the store's writer: the same columns and files as `hrisim generate`
     (directory / "manifest.json").write_text(json.dumps({"command": "training.testing.write_fake_synthetic", "seed": seed}))
     return directory
 

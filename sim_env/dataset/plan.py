@@ -11,8 +11,6 @@ import hashlib
 import json
 from pathlib import Path
 
-import numpy as np
-
 from hrisim.seeds import derived_seed
 from sim_env.dataset.store import DatasetError, subject_split
 from sim_env.render.viewpoints import Viewpoint
@@ -45,7 +43,10 @@ class GenerateConfig:
     rig: str = "arkit"
     appearance: str = "builtin"  # or "assets": MakeHuman skins and proxies (the faithful path)
     asset_path: str | None = None  # asset roots (os.pathsep-separated); None = the configured ones
-    exposure: str = "fixed"  # or "face": face-priority auto-exposure, locked per clip
+    exposure: str = "face"  # face-priority auto-exposure locked per clip, or "fixed" (camera_model)
+    tone: str = "aces"  # or "clip"
+    white_balance: str = "preset"  # or "none"
+    camera_jitter: str = "none"  # or "default" | "EV,WB,NOISE"
     seed: int = 0
     crops: bool = False
     png: bool = False
@@ -82,6 +83,16 @@ class GenerateConfig:
         except KeyError:
             raise ValueError(f"unknown preset {name!r}: choose one of {sorted(PRESETS)}") from None
         return cls(out=out, **{**base, **overrides})
+
+    def render_options(self, lighting=None, background=None):
+        """The ``RenderOptions`` of this dataset's clips (a group's drawn lighting, a parsed background)."""
+        from sim_env.render.options import RenderOptions
+
+        return RenderOptions.make(size=self.size, yfov_deg=self.yfov_deg, rig=self.rig, appearance=self.appearance,
+                                  asset_roots=self.asset_path, exposure=self.exposure, tone=self.tone,
+                                  white_balance=self.white_balance, camera_jitter=self.camera_jitter,
+                                  lighting=lighting if lighting is not None else self.lighting,
+                                  background=background if background is not None else self.background)
 
     def content_fields(self) -> dict:
         """The fields that decide what the dataset contains (a resumed run must match them)."""
@@ -194,17 +205,46 @@ def clip_id_for(human_id: str, animation_id: str, view_index: int, vp: Viewpoint
     return f"{human_id}__{animation_id}__{view_index:02d}_h{vp.horizontal_deg:+.0f}v{vp.vertical_deg:+.0f}"
 
 
-def make_plan(config: GenerateConfig) -> Plan:
-    """Resolve humans, animations, viewpoints and lighting into the ordered list of groups."""
+INPUTS_DIR = "inputs"  # a dataset's own copy of its human specs and animation definitions
+
+
+def save_inputs(root: Path, plan: Plan) -> Path:
+    """``inputs/humans.yaml`` and ``inputs/animations/<id>.yaml`` in the dataset folder: the specs the
+    plan used, so merge (and a reader) need not find the original files again."""
+    from humans.spec import save_specs
+
+    folder = Path(root) / INPUTS_DIR
+    people = {g.human.id: g.human for g in plan.groups}
+    anims = {g.animation.id: g.animation for g in plan.groups}
+    (folder / "animations").mkdir(parents=True, exist_ok=True)
+    save_specs(people.values(), folder / "humans.yaml", name="humans")
+    for aid, anim in anims.items():
+        anim.save(folder / "animations" / f"{aid}.yaml")
+    return folder
+
+
+def load_inputs(root: Path) -> tuple[list, list] | None:
+    """(humans, animations) saved by ``save_inputs``, or None when the folder has no copy."""
+    from humans.spec import load_specs
+
+    folder = Path(root) / INPUTS_DIR
+    if not (folder / "humans.yaml").is_file() or not (folder / "animations").is_dir():
+        return None
+    return load_specs(folder / "humans.yaml"), load_animations(str(folder / "animations"))
+
+
+def make_plan(config: GenerateConfig, humans: list | None = None, animations: list | None = None) -> Plan:
+    """Resolve humans, animations, viewpoints and lighting into the ordered list of groups
+    (``humans``/``animations`` given: already resolved, e.g. a dataset's saved inputs)."""
     from sim_env.render.lighting import parse_lighting
 
-    humans = load_humans(config.humans)
+    humans = load_humans(config.humans) if humans is None else list(humans)
     if not humans:
         raise DatasetError(f"humans {config.humans!r}: the suite is empty")
     ids = [h.id for h in humans]
     if len(set(ids)) != len(ids):
         raise DatasetError(f"humans {config.humans!r}: human ids must be unique")
-    animations = load_animations(config.animations)
+    animations = load_animations(config.animations) if animations is None else list(animations)
     split = subject_split(ids, [h.group for h in humans], config.val_humans, config.seed)
     groups = []
     for human in humans:
@@ -236,33 +276,3 @@ def select_groups(plan: Plan) -> list[GroupPlan]:
         chosen.append(dataclasses.replace(group, clips=clips))
     index, n_shards = config.shard
     return [g for g in chosen if g.index % n_shards == index]
-
-
-def parse_background(text: str):
-    """``grey`` | ``#rrggbb`` | ``r,g,b`` (0..1) | an image file."""
-    from sim_env.render.renderer import Background
-
-    if text == "grey":
-        return Background()
-    if text.startswith("#") and len(text) == 7:
-        try:
-            return Background(tuple(int(text[i : i + 2], 16) / 255 for i in (1, 3, 5)))
-        except ValueError:
-            pass
-    parts = text.split(",")
-    if len(parts) == 3:
-        try:
-            colour = tuple(float(p) for p in parts)
-            if all(0 <= c <= 1 for c in colour):
-                return Background(colour)
-        except ValueError:
-            pass
-    path = Path(text)
-    if path.is_file():
-        from PIL import Image, UnidentifiedImageError
-
-        try:
-            return Background(image=np.asarray(Image.open(path).convert("RGB")))
-        except (UnidentifiedImageError, OSError) as exc:
-            raise DatasetError(f"background {path}: not a readable image ({exc})") from exc
-    raise DatasetError(f"background {text!r}: expected 'grey', '#rrggbb', 'r,g,b' in 0..1 or an image file")

@@ -34,6 +34,8 @@ MANIFEST_COLUMNS = (
     "hair_style", "facial_hair", "top", "glasses", "headscarf",
     "animation_id", "emotion", "aus", "view_index", "h_deg", "v_deg", "distance_m", "yfov_deg",
     "lighting", "background", "n_frames", "fps", "width", "height", "renderer", "rig", "appearance", "exposure",
+    "tone", "white_balance", "camera_jitter", "exposure_gain", "exposure_bias_ev", "white_balance_gains",
+    "metered_luminance",
     "hrisim_version", "seed", "split", "group_index",
 )
 FILE_COLUMNS = (("file", "sha256"), ("labels_file", "labels_sha256"), ("crop_file", "crop_sha256"))
@@ -78,16 +80,45 @@ def subject_split(human_ids: Sequence[str], groups: Sequence[str], val: float, s
 
 
 
-def read_manifest(root: Path):
-    """The manifest as a pandas DataFrame (Parquet when present, else CSV)."""
+# Columns read as text whatever they hold (a CSV cell "1" or "nan" is an id or a hash, not a number).
+TEXT_COLUMNS = ("clip_id", "file", "sha256", "labels_file", "labels_sha256", "crop_file", "crop_sha256",
+                "human_id", "group", "gender", "animation_id", "emotion", "aus", "lighting", "background",
+                "renderer", "rig", "appearance", "exposure", "hrisim_version", "split")
+
+
+def read_manifest(root: Path, required: tuple[str, ...] = ()):
+    """The manifest of a dataset folder as a pandas DataFrame (Parquet when present, else CSV).
+
+    The one reader of a dataset's manifest: the generator, audit, merge, judge and training all read
+    it here, so Parquet and CSV give the same dtypes (text columns as ``str``). ``required``: columns
+    the caller needs; a manifest without them is a ``DatasetError`` naming the file.
+    """
     import pandas as pd
 
     root = Path(root)
-    if (root / "manifest.parquet").exists():
-        return pd.read_parquet(root / "manifest.parquet")
-    if (root / "manifest.csv").exists():
-        return pd.read_csv(root / "manifest.csv", keep_default_na=False)
-    raise DatasetError(f"{root}: no manifest.csv or manifest.parquet; is this a dataset folder?")
+    parquet, csv = root / "manifest.parquet", root / "manifest.csv"
+    if parquet.exists():
+        where = parquet
+        try:
+            frame = pd.read_parquet(parquet)
+        except (OSError, ValueError) as exc:
+            raise DatasetError(f"{parquet}: not a readable Parquet manifest ({exc})") from exc
+    elif csv.exists():
+        where = csv
+        try:
+            frame = pd.read_csv(csv, keep_default_na=False, dtype={c: str for c in TEXT_COLUMNS})
+        except (OSError, ValueError, pd.errors.ParserError) as exc:
+            raise DatasetError(f"{csv}: not a readable CSV manifest ({exc})") from exc
+    else:
+        raise DatasetError(f"{root}: no manifest.csv or manifest.parquet; is this a dataset folder?")
+    for column in TEXT_COLUMNS:
+        if column in frame.columns:
+            frame[column] = frame[column].fillna("").astype(str)
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise DatasetError(f"{where}: missing columns {missing}")
+    frame.attrs["path"] = str(where)
+    return frame
 
 
 def write_manifest(root: Path, rows: list[dict]) -> Path:

@@ -116,12 +116,9 @@ def render_group(out: str, config: GenerateConfig, group: GroupPlan, background)
     from sim_env.render.media import write_mp4
 
     root = Path(out)
-    clip = render_clip(
-        group.human, group.animation, [c.viewpoint for c in group.clips], n_frames=config.frames,
-        size=config.size, yfov_deg=config.yfov_deg, rig=config.rig, lighting=group.lighting,
-        background=background, renderer=_renderer(config.size),
-        appearance=config.appearance, asset_roots=config.asset_path, exposure=config.exposure,
-    )
+    options = config.render_options(lighting=group.lighting, background=background)
+    clip = render_clip(group.human, group.animation, [c.viewpoint for c in group.clips], config.frames, options,
+                       renderer=_renderer(config.size))
     labels = clip.labels
     rows = []
     for v, plan in enumerate(group.clips):
@@ -150,6 +147,7 @@ def render_group(out: str, config: GenerateConfig, group: GroupPlan, background)
             "labels_sha256": file_sha256(root / files["labels_file"]),
             "crop_sha256": file_sha256(root / files["crop_file"]) if files["crop_file"] else "",
             "view_index": plan.view_index,
+            **(clip.camera[v].record() if clip.camera else {}),
         })
     return rows
 

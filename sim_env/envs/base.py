@@ -13,7 +13,9 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from sim_env.envs.motion import MotionConfig, PersonMotion
 from sim_env.envs.world import STATE_HIGH, STATE_LOW, Layout, World
+from sim_env.render.options import RenderOptions
 from sim_env.render.viewpoints import Viewpoint, paper9, parse_viewpoints
 
 OBS_TYPES = ("rgb", "rgb_state", "state")
@@ -32,7 +34,13 @@ class EnvConfig:
     viewpoints: Any = "paper9"  # paper9 | grid:H,..;V,.. | random:N | a sequence of Viewpoint / (h, v[, d])
     distance: float = 1.3  # metres from the face, for string viewpoint sets (a counter is in between)
     yfov_deg: float = 18.0
-    lighting: str = "studio"
+    lighting: str = "studio"  # studio | office | window | dim | random[:PRESET] (drawn per env seed)
+    # How the person is drawn, as in ``hrisim generate`` (None = RenderOptions' default):
+    rig: str | None = None  # arkit | facshuman
+    appearance: str | None = None  # builtin | assets (MakeHuman skins and proxies)
+    asset_path: str | None = None  # MakeHuman asset roots, os.pathsep-separated
+    exposure: str | None = None  # fixed | face
+    motion: MotionConfig = dataclasses.field(default_factory=MotionConfig)  # idle motion, attention, leaving
     dt: float = 0.1  # seconds per env step (render_fps = 1 / dt)
     episode_s: float = 60.0  # truncation
     render_camera: str = "robot"  # what render() shows: the robot camera or a third-person overview
@@ -49,6 +57,16 @@ class EnvConfig:
             raise ValueError(f"need dt > 0 and episode_s >= dt, got dt={self.dt}, episode_s={self.episode_s}")
         if self.humans is not None:
             object.__setattr__(self, "humans", tuple(self.humans))
+        if isinstance(self.motion, dict):
+            object.__setattr__(self, "motion", MotionConfig(**self.motion))
+        self.render_options()  # a bad rig, appearance or exposure fails when the env is made
+
+    def render_options(self) -> RenderOptions:
+        """The dataset generator's ``RenderOptions`` for this env's camera."""
+        given = {"rig": self.rig, "appearance": self.appearance, "asset_roots": self.asset_path,
+                 "exposure": self.exposure}
+        return RenderOptions(width=self.width, height=self.height, yfov_deg=self.yfov_deg, lighting=self.lighting,
+                             **{k: v for k, v in given.items() if v is not None})
 
     @property
     def max_steps(self) -> int:
@@ -125,7 +143,10 @@ class HriEnv(gym.Env):
             humans = [by_id[h] for h in config.humans]
         self.humans = humans
         self.viewpoints = config.viewpoint_set()
+        self.options = config.render_options()
         self.world = World(Layout())
+        if config.humans is not None or config.viewpoints != EnvConfig.viewpoints or config.distance != EnvConfig.distance:
+            self._check_reachable()  # an explicit request the robot cannot serve is refused now, by name
         self.view = None  # SceneView, created on first draw (one GL context per process)
         image = spaces.Box(0, 255, (config.height, config.width, 3), np.uint8)
         state = spaces.Box(STATE_LOW, STATE_HIGH, dtype=np.float32)
@@ -135,6 +156,20 @@ class HriEnv(gym.Env):
         self.viewpoint = self.viewpoints[0]
         self.t = 0
         self._image: np.ndarray | None = None
+        self.motion = PersonMotion(config.motion, config.dt)
+        self.pose = None  # the person's idle motion and placement at the current step
+
+    def _check_reachable(self) -> None:
+        """Every (person, viewpoint) of the configuration can be served by the robot's reach."""
+        from sim_env.envs import person
+
+        for human in self.humans:
+            face = person.face_centre(human)
+            for vp in self.viewpoints:
+                try:
+                    self.world.place_camera(face, vp)
+                except ValueError as exc:
+                    raise ValueError(f"person {human.id!r}, viewpoint {vp.name}: {exc}") from None
 
     # -- person, view, observation ------------------------------------------------------------------
     @property
@@ -172,11 +207,16 @@ class HriEnv(gym.Env):
         return human, vp, options
 
     def _place(self, human, viewpoint) -> None:
-        from sim_env.envs import human_assets
+        from sim_env.envs import person
 
         self.human, self.viewpoint = human, viewpoint
-        face = human_assets.face_centre(human) if self._geometry() else _TYPICAL_FACE
-        self.world.place_camera(face, viewpoint)
+        face = person.face_centre(human) if self._geometry() else _TYPICAL_FACE
+        try:
+            self.world.place_camera(face, viewpoint)
+        except ValueError as exc:
+            raise ValueError(f"person {human.id!r}, viewpoint {viewpoint.name}: {exc}") from None
+        self.motion.reset(int(self.np_random.integers(2**31 - 1)), self.config.max_steps + 1)
+        self.pose = None
         if self._draws or self.render_mode == "rgb_array":
             self._ensure_view().set_human(human)
 
@@ -184,22 +224,50 @@ class HriEnv(gym.Env):
         if self.view is None:
             from sim_env.envs.view import SceneView
 
-            c = self.config
-            self.view = SceneView(self.world, c.width, c.height, c.yfov_deg, c.lighting)
+            self.view = SceneView(self.world, self.options, self.config.seed)
         return self.view
 
     def _face(self) -> tuple[str | None, int]:
         """(signal id or None, frame) shown now. Subclasses implement."""
         raise NotImplementedError
 
+    def _phase(self) -> dict:
+        """What the person is doing now, for their motion: ``expressing``, ``neutral``, ``leaving`` (0..1)."""
+        signal, frame = self._face()
+        return {"expressing": signal is not None and frame >= 0, "neutral": signal is None or frame < 0}
+
+    def _advance_pose(self) -> None:
+        """The person's idle motion and placement for this step (once per step: attention has state)."""
+        from sim_env.envs import person
+
+        face = person.face_centre(self.human) if self._geometry() else _TYPICAL_FACE
+        camera = self.world.camera_pose()[:3, 3]
+        self.pose = self.motion.pose(self.t, face, camera, **self._phase())
+
+    def _face_box(self) -> np.ndarray:
+        """(x0, y0, x1, y1) pixels of the face as shown now, in the robot camera's image."""
+        from sim_env.envs import person
+        from sim_env.render.camera import RobotCamera
+
+        signal, frame = self._face()
+        points = person.face_points(self.human, signal, frame, self.options.rig, self.pose)
+        cam = RobotCamera(width=self.config.width, height=self.config.height, yfov_deg=self.config.yfov_deg,
+                          pose=self.world.camera_pose())
+        uv = cam.project(points)
+        return np.concatenate([uv.min(0), uv.max(0)]).astype(np.float32)
+
     def _draw(self, camera: str = "robot") -> np.ndarray:
         view = self._ensure_view()
         view.set_human(self.human)
-        view.show(*self._face())
-        cam = view.camera(self.world.camera_pose()) if camera == "robot" else view.overview_camera()
-        return view.draw(cam)
+        if self.pose is None:
+            self._advance_pose()
+        view.show(*self._face(), pose=self.pose)
+        if camera == "robot":
+            return view.draw(view.camera(self.world.camera_pose()), self._face_box())
+        return view.draw(view.overview_camera())
 
     def _observation(self):
+        self._advance_pose()
         state = self.world.robot_state()
         if not self._draws:
             self._image = None
@@ -208,14 +276,15 @@ class HriEnv(gym.Env):
         return self._image if self.config.obs_type == "rgb" else {"image": self._image, "state": state}
 
     def _ground_truth(self, emotion: str) -> dict:
-        from sim_env.envs import human_assets
+        from sim_env.envs import person
 
         signal, frame = self._face()
         h, vp = self.human, self.viewpoint
+        pose = self.pose
         info = {
             "emotion": emotion,
             "signal": signal or "neutral",
-            "au": human_assets.au_at(signal, frame),
+            "au": person.au_at(h, signal, frame, self.options.rig) if self._geometry() else {},
             "human": h.id,
             "group": h.group,
             "gender": h.sex,
@@ -224,9 +293,11 @@ class HriEnv(gym.Env):
             "viewpoint": (float(vp.horizontal_deg), float(vp.vertical_deg), float(vp.distance)),
             "step": self.t,
         }
+        if pose is not None:
+            info["idle"] = {"blink": round(pose.blink, 4), "gaze_deg": pose.gaze_deg, "head_deg": pose.head_deg,
+                            "talking": pose.jaw > 0, "leaving": bool(not np.array_equal(pose.root, np.eye(4)))}
         if self._geometry():
-            box = human_assets.face_box(h, signal, frame, self.world.camera_pose(), self.config.width,
-                                        self.config.height, self.config.yfov_deg)
+            box = self._face_box()
             info["face_box"] = box
             info["face_visible"] = bool(box[0] >= 0 and box[1] >= 0 and box[2] <= self.config.width
                                         and box[3] <= self.config.height)

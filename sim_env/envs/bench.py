@@ -10,12 +10,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import os
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+
+from hrisim.io import atomic_path, atomic_write_text
 
 METRICS = ("success_rate", "precision", "recall", "latency_mean_s", "interruptions_per_min", "leave_rate")
 
@@ -116,7 +117,7 @@ def check_reachable(env, plan) -> None:
     A tall person seen from high above can need more mast than the robot has; finding that out
     minutes into a rendered run wastes the run.
     """
-    from sim_env.envs import human_assets
+    from sim_env.envs import person
 
     world = env.unwrapped.world
     checked = set()
@@ -125,7 +126,7 @@ def check_reachable(env, plan) -> None:
             continue
         checked.add((human.id, vp))
         try:
-            world.place_camera(human_assets.face_centre(human), vp)
+            world.place_camera(person.face_centre(human), vp)
         except ValueError as exc:
             raise ValueError(f"{human.id}: {exc}") from None
 
@@ -180,9 +181,7 @@ def run_benchmark(config: BenchConfig, out_dir, log=print, policies=None, progre
 
 
 def _atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    atomic_write_text(path, text)
 
 
 def _markdown(df, columns) -> str:
@@ -258,10 +257,9 @@ def write_plots(out: Path, by_group, by_view, episodes) -> list[str]:
                 ax.set_yscale("symlog", linthresh=1.0)
         axes[0][0].legend(fontsize=8)
         fig.tight_layout()
-        tmp = out / (name + ".part.png")
-        fig.savefig(tmp, dpi=110)
+        with atomic_path(out / name) as tmp:
+            fig.savefig(tmp, dpi=110)
         plt.close(fig)
-        os.replace(tmp, out / name)
         files.append(name)
     fig, ax = plt.subplots(figsize=(5, 3.5))
     lat = {p: [x for s in part["latency_s"] for x in json.loads(s)] for p, part in episodes.groupby("policy", sort=False)}
@@ -271,9 +269,8 @@ def write_plots(out: Path, by_group, by_view, episodes) -> list[str]:
         ax.set_xticks(range(1, len(lat) + 1), list(lat.keys()))
     ax.set_ylabel("latency: confusion onset to help (s)")
     fig.tight_layout()
-    tmp = out / "latency.png.part.png"
-    fig.savefig(tmp, dpi=110)
+    with atomic_path(out / "latency.png") as tmp:
+        fig.savefig(tmp, dpi=110)
     plt.close(fig)
-    os.replace(tmp, out / "latency.png")
     files.append("latency.png")
     return files

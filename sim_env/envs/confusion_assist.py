@@ -94,6 +94,22 @@ class ConfusionAssistEnv(HriEnv):
         s = self.behaviour.state
         return s.signal_id, s.frame
 
+    def _phase(self) -> dict:
+        return {**super()._phase(), "leaving": self._leaving_progress()}
+
+    def _leaving_progress(self) -> float:
+        """0 while the person stays; rising to 1 over ``motion.leave_s`` before an unattended
+        confusion ends in leaving (help in that time still reaches them, and they turn back)."""
+        b = self.behaviour
+        if b.left:
+            return 1.0
+        ev = b.current
+        if ev is None or not ev.is_confusion or ev.helped_at is not None or not ev.would_leave:
+            return 0.0
+        n = max(1, int(round(self.config.motion.leave_s / self.config.dt)))
+        start = ev.start + ev.base_steps + ev.extra_steps - n
+        return float(np.clip((b.t - start + 1) / n, 0.0, 1.0)) if b.t >= start else 0.0
+
     def _info(self, outcome: str | None = None) -> dict:
         s = self.behaviour.state
         info = self._ground_truth(s.emotion)
@@ -132,6 +148,7 @@ class ConfusionAssistEnv(HriEnv):
         reward = 0.0
         outcome = None
         if action == HELP:
+            self.motion.notice(self.t)  # the robot spoke: the person looks at it
             self._offers += 1
             if result.helped:
                 reward += r.help

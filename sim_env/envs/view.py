@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim_env.envs import person as person_assets
 from sim_env.render.camera import RobotCamera, look_at
-from sim_env.envs import human_assets
-from sim_env.render.lighting import Lighting, lighting_preset
+from sim_env.render.options import RenderOptions
 
 _BOX, _CYLINDER, _SPHERE, _CAPSULE = 3, 4, 2, 7  # pybullet GEOM_* codes
 
@@ -52,18 +52,25 @@ def _merged_mesh(parts):
 
 
 class SceneView:
-    """Draws ``world`` plus the current person from any ``RobotCamera``."""
+    """Draws ``world`` plus the current person from any ``RobotCamera``, as ``render_clip`` draws a
+    dataset's clips: the same ``RenderOptions`` (rig, appearance, lighting, exposure, antialias), the
+    same actor and the same ``Performance`` of each signal."""
 
-    def __init__(self, world, width: int, height: int, yfov_deg: float, lighting: Lighting | str = "studio"):
+    def __init__(self, world, options: RenderOptions, seed: int = 0):
         self.world = world
-        self.width, self.height, self.yfov_deg = int(width), int(height), float(yfov_deg)
-        self.lighting = lighting_preset(lighting) if isinstance(lighting, str) else lighting
+        self.options = options
+        self.width, self.height, self.yfov_deg = options.width, options.height, options.yfov_deg
+        self.lighting = options.lighting_for(seed)
+        self._seed = int(seed)
+        self.background = options.background_value()
         self.renderer = None
         self.scene = None
         self._moving: list[tuple] = []  # (node, body, link, bounding sphere in the link frame)
         self._actors: dict[str, tuple] = {}
+        self._lights: list = []
         self._human = None  # the HumanSpec shown
         self._prepared_signal = ("", None)
+        self._root = np.eye(4)
 
     # -- lazily built GL side -------------------------------------------------------------------------
     def _ensure(self) -> None:
@@ -71,9 +78,13 @@ class SceneView:
             return
         import pyrender
 
-        from sim_env.render.renderer import Renderer, add_lights
+        from sim_env.render.renderer import Renderer
 
-        self.renderer = Renderer(self.width, self.height)
+        from sim_env.render.camera_model import Camera, settings_for
+
+        self.renderer = Renderer(self.width, self.height, antialias=self.options.antialias)
+        # The dataset's camera, as a stream: exposure meters on the face and adapts frame to frame.
+        self.renderer.camera_model = Camera(settings_for(self.options, self._seed), self.lighting)
         self.scene = pyrender.Scene()
         # Static furniture becomes one mesh; each robot link one mesh re-posed from pybullet per draw
         # and drawn only when its bounding sphere is inside the camera's view.
@@ -92,16 +103,22 @@ class SceneView:
             sphere = ((lo + hi) / 2, float(np.linalg.norm(hi - lo) / 2))
             node = self.scene.add(mesh, pose=self.world.link_pose(*key))
             self._moving.append((node, key[0], key[1], sphere))
-        # Lights are fixed to the person's place (a room's lights), aimed at a typical face height.
-        add_lights(self.scene, self.lighting, np.array([0.0, -0.17, 1.55]))
+        self._aim_lights(np.array([0.0, -0.17, 1.55]))  # a typical face until a person is shown
+
+    def _aim_lights(self, face_centre: np.ndarray) -> None:
+        """The lighting preset aimed at the shown person's face, as ``render_clip`` lights a clip."""
+        from sim_env.render.renderer import add_lights
+
+        for node in self._lights:
+            self.scene.remove_node(node)
+        self._lights = add_lights(self.scene, self.lighting, face_centre)
 
     def set_human(self, spec) -> None:
         """Show ``spec``'s person (built on first use; the last few stay in the scene, hidden)."""
         self._ensure()
         if self._human is not None and self._human == spec:
             return
-        from humans.appearance import appearance_for
-        from sim_env.render.actor import HumanActor
+        from sim_env.render.performance import make_actor
         from sim_env.render.renderer import DynamicMesh
 
         for entry in self._actors.values():
@@ -110,35 +127,47 @@ class SceneView:
         if entry is None or entry[0] != spec:
             if entry is not None or len(self._actors) >= 4:
                 self._evict(spec.id if entry is not None else next(iter(self._actors)))
-            body = human_assets.human_body(spec)
-            actor = HumanActor(body, appearance_for(spec), "head")
-            pos, normals, colours, tris = human_assets.clothed_body(spec)
+            actor = make_actor(spec, self.options, "head")
+            actor.prepare_basis(*person_assets.idle_basis(spec))
+            pos, normals, colours, tris = person_assets.clothed_body(spec)
             clothes = DynamicMesh(pos, normals, colours, tris, roughness=0.85).mesh
             before = set(self.scene.nodes)
             actor.add_to(self.scene, self.renderer)
-            self.scene.add(clothes)
-            entry = (spec, actor, clothes, [n for n in self.scene.nodes if n not in before])
+            clothes_node = self.scene.add(clothes)
+            entry = (spec, actor, clothes, [n for n in self.scene.nodes if n not in before], clothes_node)
             self._actors[spec.id] = entry
         _set_visible(entry, True)
+        self._aim_lights(person_assets.face_centre(spec))
         self._human = spec
         self._prepared_signal = ("", None)
 
     def _evict(self, human_id: str) -> None:
-        _, actor, _, nodes = self._actors.pop(human_id)
+        _, actor, _, nodes, _ = self._actors.pop(human_id)
         for node in nodes:
             self.scene.remove_node(node)
         for mesh in actor.meshes.values():
             self.renderer.dynamic_meshes.remove(mesh)
 
-    def show(self, signal_id: str | None, frame: int) -> None:
-        """Pose the face: ``frame`` of ``signal_id`` (frame < 0 or no signal = neutral)."""
+    def show(self, signal_id: str | None, frame: int, pose=None) -> None:
+        """Pose the face: ``frame`` of ``signal_id`` (frame < 0 or no signal = neutral), with the idle
+        motion and whole-body placement of ``pose`` (a ``person.PersonPose``; None = still)."""
+        from sim_env.render.performance import prepare_actor
+
         spec = self._human
-        actor = self._actors[spec.id][1]
+        _, actor, _, _, clothes_node = self._actors[spec.id]
         if self._prepared_signal != (spec.id, signal_id):
-            frames, eyes = human_assets.face_frames(spec, signal_id)
-            actor.prepare(frames, eyes)
+            prepare_actor(actor, person_assets.signal_performance(spec, signal_id, self.options.rig))
             self._prepared_signal = (spec.id, signal_id)
-        actor.show(self.scene, 0 if signal_id is None or frame < 0 else frame + 1)
+        index = person_assets.shown_index(signal_id, frame)
+        if pose is None:
+            actor.show(self.scene, index)
+            root = np.eye(4)
+        else:
+            actor.show(self.scene, index, pose.weights(), pose.eye_rotation(), pose.root)
+            root = pose.root
+        if not np.array_equal(root, self._root):
+            self.scene.set_pose(clothes_node, root)
+            self._root = root
 
     def camera(self, pose: np.ndarray) -> RobotCamera:
         return RobotCamera(width=self.width, height=self.height, yfov_deg=self.yfov_deg, pose=pose)
@@ -148,48 +177,27 @@ class SceneView:
         return RobotCamera(width=self.width, height=self.height, yfov_deg=50.0,
                            pose=look_at(np.array([2.6, -2.6, 2.3]), np.array([0.0, -0.6, 1.0])))
 
-    def draw(self, camera: RobotCamera) -> np.ndarray:
+    def draw(self, camera: RobotCamera, face_box: np.ndarray | None = None) -> np.ndarray:
+        """The camera's image; ``face_box`` (x0, y0, x1, y1) is where its exposure meters."""
         self._ensure()
         for node, body, link, (centre, radius) in self._moving:
             pose = self.world.link_pose(body, link)
             node.mesh.is_visible = _in_view(camera, pose[:3, :3] @ centre + pose[:3, 3], radius)
             if node.mesh.is_visible:
                 self.scene.set_pose(node, pose)
-        return self.renderer.render(self.scene, camera)
+        return self.renderer.render(self.scene, camera, self.background, face_box=face_box)
 
     def close(self) -> None:
         if self.renderer is not None:
-            release_renderer(self.renderer)
+            self.renderer.close()
             self.renderer = None
 
 
-def release_renderer(renderer) -> None:
-    """Free a Renderer's GL context but keep the process's EGL display initialised.
-
-    pyrender's ``delete()`` ends with ``eglTerminate``, which invalidates every other context on the
-    same display: closing one env would break the others of the process (a sync vector env,
-    ``check_env``'s temporary envs, a test session). Envs release their context this way instead.
-    """
-    off = renderer._offscreen
-    platform = getattr(off, "_platform", None)
-    if off is None or getattr(platform, "_egl_display", None) is None:
-        renderer.close()
-        return
-    from OpenGL.EGL import eglDestroyContext
-
-    platform.make_current()
-    if off._renderer is not None:
-        off._renderer.delete()
-    eglDestroyContext(platform._egl_display, platform._egl_context)
-    platform._egl_context = platform._egl_display = None
-    off._renderer = off._platform = None
-    renderer._offscreen = None
-
-
 def _set_visible(entry, visible: bool) -> None:
-    _, actor, clothes, _ = entry
+    _, actor, clothes, _, _ = entry
     for mesh in (*[m.mesh for m in actor.meshes.values()], actor.eye_mesh, clothes):
-        mesh.is_visible = visible
+        if mesh is not None:  # no built-in eyeballs when MakeHuman eye proxies are drawn
+            mesh.is_visible = visible
 
 
 def _in_view(camera: RobotCamera, centre: np.ndarray, radius: float) -> bool:

@@ -17,8 +17,8 @@ from sim_env.render.viewpoints import Viewpoint
 
 ROBOT_JOINTS = ("base_x", "base_y", "base_yaw", "lift", "head_pan", "head_tilt")
 # Robot state reported to policies: base x, y, yaw (rad), lift (m), head pan, tilt (rad).
-STATE_LOW = np.array([-6.0, -6.0, -np.pi, 0.6, -2.6, -1.0], np.float32)
-STATE_HIGH = np.array([6.0, 6.0, np.pi, 2.2, 2.6, 1.0], np.float32)
+STATE_LOW = np.array([-6.0, -6.0, -np.pi, 0.5, -2.6, -1.0], np.float32)
+STATE_HIGH = np.array([6.0, 6.0, np.pi, 2.6, 2.6, 1.0], np.float32)
 # OpenGL camera axes (right, up, back) expressed in camera_link's ROS axes (forward, left, up).
 _LINK_TO_GL = np.array([[0.0, 0.0, -1.0], [-1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
 

@@ -16,13 +16,14 @@ import warnings
 
 import numpy as np
 
-from humans.appearance import Appearance, eyeball_mesh, skin_vertex_colours, srgb_to_linear
+from humans.appearance import Appearance, eyeball_mesh, skin_surface, skin_vertex_colours, srgb_to_linear
 from humans.hair import head_rotations, pose as pose_attached
 from humans.assets import AssetRoots, SpecAssets
 from humans.materials import Material
 from humans.mesh import HumanBody, HumanFrames, normal_operator, rotation_ypr, smooth_normals
 from humans.proxies import Proxy
 from humans.topology import EYE_VERTICES, PartTopology, part_topologies, textured_part
+from sim_env.render.face_detail import EYE_ROUGHNESS, shade_part
 from sim_env.render.renderer import DynamicMesh, Renderer, TexturedDynamicMesh
 
 # Parts drawn from hm08 geometry; the eyes are our own spheres (see ``humans.appearance``).
@@ -30,7 +31,7 @@ from sim_env.render.renderer import DynamicMesh, Renderer, TexturedDynamicMesh
 # to the asset packs' proxies.
 _DRAWN_PARTS = ("skin", "tongue", "teeth")
 _ROUGHNESS = {"skin": 0.62, "tongue": 0.35, "teeth": 0.3, "eyelashes": 0.9, "hair": 0.7,
-              "eyebrows": 0.9, "eyes": 0.25}
+              "eyebrows": 0.9, "eyes": EYE_ROUGHNESS}
 # The iris sits a little inside hm08's eye helper so that the lids cover the ball's rim.
 EYEBALL_SCALE = 0.96
 # Brow and lash textures are faint at their tips: their alpha is scaled up before the 0.5 cut-out
@@ -169,9 +170,11 @@ class HumanActor:
             self._operators[name] = normal_operator(part.triangles, len(part.vertex_ids))
             normals = smooth_normals(positions, part.triangles, self._operators[name])
             colours = skin[part.vertex_ids] if name == "skin" else np.broadcast_to(flat[name], (len(part.vertex_ids), 3))
+            colours = shade_part(name, part.vertex_ids, colours)  # a dark mouth interior (face_detail)
             self.meshes[name] = DynamicMesh(
                 positions[0], normals[0], colours, part.triangles,
                 roughness=_ROUGHNESS[name], double_sided=name == "eyelashes",
+                skin=skin_surface(appearance)[part.vertex_ids] if name == "skin" else None,
             )
         self._drawn = tuple(drawn)
         self._attached = {}
@@ -186,7 +189,7 @@ class HumanActor:
         self.eye_mesh = None
         if "eyes" not in self._proxies:
             verts, tris, cols = eyeball_mesh(tuple(appearance.iris), tuple(appearance.sclera))
-            material = pyrender.MetallicRoughnessMaterial(baseColorFactor=[1.0, 1.0, 1.0, 1.0], metallicFactor=0.0, roughnessFactor=0.25)
+            material = pyrender.MetallicRoughnessMaterial(baseColorFactor=[1.0, 1.0, 1.0, 1.0], metallicFactor=0.0, roughnessFactor=EYE_ROUGHNESS)
             rgba = np.concatenate([cols, np.ones((len(cols), 1), np.float32)], 1)
             self.eye_mesh = pyrender.Mesh(
                 [pyrender.Primitive(positions=verts, normals=verts, color_0=rgba, indices=tris.astype(np.uint32), material=material, mode=4)]
@@ -278,17 +281,54 @@ class HumanActor:
         eye_rot = helper_eye_rotations(self.body.rest_vertices, frames.vertices) if gaze_in_mesh else np.stack([bone, bone], 1)
         self._prepared = (frames, geometry, eye_rot)
 
-    def show(self, scene, index: int) -> None:
-        """Pose the actor as in prepared frame ``index``."""
+    def prepare_basis(self, frames: HumanFrames, eye_yaw_pitch_deg: np.ndarray | None = None,
+                      gaze_in_mesh: bool = False) -> None:
+        """Remember how each part moves from ``frames``' first frame to each of the others.
+
+        ``show(..., basis_weights=w)`` then adds ``sum_k w_k * (frame k+1 - frame 0)`` to the shown
+        frame: small motions (blinks, head sway, gaze) superposed on any prepared expression without
+        a new mesh forward. The prepared expression frames are kept.
+        """
+        saved = self._prepared
+        self.prepare(frames, eye_yaw_pitch_deg, gaze_in_mesh)
+        basis_frames, geometry, _ = self._prepared
+        self._basis = ({name: (pos[1:] - pos[:1], nor[1:] - nor[:1]) for name, (pos, nor) in geometry.items()},
+                       basis_frames.eye_centres[1:] - basis_frames.eye_centres[:1])
+        self._prepared = saved
+
+    def show(self, scene, index: int, basis_weights: np.ndarray | None = None,
+             eye_rotation: np.ndarray | None = None, root_pose: np.ndarray | None = None) -> None:
+        """Pose the actor as in prepared frame ``index``.
+
+        ``basis_weights``: superpose the motions of ``prepare_basis``; ``eye_rotation`` (3, 3): an
+        extra rotation of the built-in eyeballs (idle gaze and head sway); ``root_pose`` (4, 4): move
+        the whole person rigidly (turning and walking away).
+        """
         frames, geometry, eye_rot = self._prepared
+        basis = getattr(self, "_basis", None) if basis_weights is not None else None
         for name, (positions, normals) in geometry.items():
-            self.meshes[name].update(positions[index], normals[index])
+            p, n = positions[index], normals[index]
+            if basis is not None:
+                dp, dn = basis[0][name]
+                p = p + np.tensordot(basis_weights, dp, 1)
+                n = n + np.tensordot(basis_weights, dn, 1)
+                n = n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-9)
+            self.meshes[name].update(p, n)
+        root = np.eye(4) if root_pose is None else np.asarray(root_pose, np.float64)
+        if not np.array_equal(root, getattr(self, "_root", np.eye(4))):  # re-pose nodes only when it moves
+            for node in self._nodes:
+                scene.set_pose(node, root)
+            self._root = root
+        centres = frames.eye_centres[index]
+        if basis is not None:
+            centres = centres + np.tensordot(basis_weights, basis[1], 1)
         radius = frames.eye_radius * EYEBALL_SCALE
         for side, node in enumerate(self._eye_nodes):
+            rot = eye_rot[index, side] if eye_rotation is None else eye_rotation @ eye_rot[index, side]
             pose = np.eye(4)
-            pose[:3, :3] = eye_rot[index, side] * radius
-            pose[:3, 3] = frames.eye_centres[index, side]
-            scene.set_pose(node, pose)
+            pose[:3, :3] = rot * radius
+            pose[:3, 3] = centres[side]
+            scene.set_pose(node, root @ pose)
 
 
 def _turn_eyes(points: np.ndarray, frames: HumanFrames, rotation: np.ndarray) -> np.ndarray:

@@ -1,11 +1,12 @@
 """Writing what hrisim renders: MP4 video, PNG frames and contact sheets."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
+
+from hrisim.io import atomic_path
 
 
 def tile(images: np.ndarray, columns: int, pad: int = 2, fill: int = 255) -> np.ndarray:
@@ -51,20 +52,15 @@ def write_mp4(path: str | Path, frames: np.ndarray, fps: float = 25.0, crf: int 
     h, w = frames.shape[1:3]
     if h % 2 or w % 2:  # yuv420p needs even sizes
         frames = np.pad(frames, ((0, 0), (0, h % 2), (0, w % 2), (0, 0)), mode="edge")
-    tmp = path.with_name(path.name + ".part.mp4")
-    try:
-        with av.open(str(tmp), "w", format="mp4") as container:
-            stream = container.add_stream("libx264", rate=fractions.Fraction(fps).limit_denominator(1001))
-            stream.width, stream.height = frames.shape[2], frames.shape[1]
-            stream.pix_fmt = "yuv420p"
-            stream.thread_count = 1  # deterministic bytes, and workers already use every core
-            stream.options = {"crf": str(crf), "preset": "medium"}
-            for frame in frames:
-                container.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
-            container.mux(stream.encode())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_path(path) as tmp, av.open(str(tmp), "w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=fractions.Fraction(fps).limit_denominator(1001))
+        stream.width, stream.height = frames.shape[2], frames.shape[1]
+        stream.pix_fmt = "yuv420p"
+        stream.thread_count = 1  # deterministic bytes, and workers already use every core
+        stream.options = {"crf": str(crf), "preset": "medium"}
+        for frame in frames:
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
+        container.mux(stream.encode())
     return path
 
 
@@ -85,7 +81,6 @@ def read_video(path: str | Path) -> np.ndarray:
 
 def write_png(path: str | Path, image: np.ndarray) -> Path:
     path = Path(path)
-    tmp = path.with_name(path.name + ".part.png")
-    Image.fromarray(np.asarray(image, np.uint8)).save(tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        Image.fromarray(np.asarray(image, np.uint8)).save(tmp, format="PNG")
     return path

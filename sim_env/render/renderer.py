@@ -277,9 +277,28 @@ class Renderer:
         _use_hrisim_shaders(self._offscreen)
 
     def close(self) -> None:
-        if self._offscreen is not None:
-            self._offscreen.delete()
-            self._offscreen = None
+        """Free this renderer's GL context, but keep the process's EGL display initialised.
+
+        pyrender's ``delete()`` ends with ``eglTerminate``, which invalidates every other context on
+        the same display: closing one renderer (a clip's, an env's, ``check_env``'s temporary envs)
+        would break the others of the process. So only this context is destroyed.
+        """
+        off = self._offscreen
+        if off is None:
+            return
+        self._offscreen = None
+        platform = getattr(off, "_platform", None)
+        if getattr(platform, "_egl_display", None) is None:  # OSMesa, or never made current
+            off.delete()
+            return
+        from OpenGL.EGL import eglDestroyContext
+
+        platform.make_current()
+        if off._renderer is not None:
+            off._renderer.delete()
+        eglDestroyContext(platform._egl_display, platform._egl_context)
+        platform._egl_context = platform._egl_display = None
+        off._renderer = off._platform = None
 
     def __enter__(self):
         return self
