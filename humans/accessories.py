@@ -80,4 +80,5 @@ def build_headscarf(colour_srgb, geo: HeadGeometry, seed: int) -> AttachedMesh |
     z = geo.p[:, 2]
     thickness = 9.0 + 22.0 * _smooth(-100.0, -160.0, z)
     return shell(geo, "headscarf", w, thickness, colour_srgb, seed + 41, streaks=0.06,
-                 roughness=0.9, min_mm=2.0, bumps_mm=2.0, bump_scale_mm=30.0)
+                 roughness=0.9, min_mm=2.0, bumps_mm=2.0, bump_scale_mm=30.0, subdivide=1,
+                 smooth_edge=1)

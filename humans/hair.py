@@ -198,7 +198,9 @@ def shell(geo: HeadGeometry, name: str, weight: np.ndarray, thickness_mm, colour
     from humans.appearance import srgb_to_linear
 
     w_all = np.asarray(weight, np.float32)
-    keep = (w_all[geo.skin_triangles] > 0.02).all(1)
+    inside = w_all[geo.skin_triangles] > 0.02
+    # subdivided shells start from every triangle the region touches and are trimmed finer below
+    keep = inside.any(1) if subdivide else inside.all(1)
     tris = geo.skin_triangles[keep]
     if len(tris) == 0:
         return None
@@ -208,16 +210,20 @@ def shell(geo: HeadGeometry, name: str, weight: np.ndarray, thickness_mm, colour
     p, n, w, thick, anchors = geo.p[ids], geo.normals[ids], w_all[ids], thick_all[ids], ids
     for _ in range(subdivide):
         p, n, w, thick, anchors, tris = _split(p, n, w, thick, anchors, tris)
+    if subdivide:
+        tris = tris[(w[tris] > 0.02).all(1)]
+        if len(tris) == 0:
+            return None
     for _ in range(smooth_edge):
         w = np.minimum(w, _neighbour_mean(w, tris))
     taper = _smooth(0.0, 0.6, w)
-    if bumps_mm:
-        thick = thick + bumps_mm * (0.5 + 0.5 * _noise3(p, bump_scale_mm, rng_seed)) * taper
     lift = min_mm + (thick - min_mm) * taper
     if round_to is not None:  # lift further, along the normal (no sliding, so no fold-overs)
         centre, radius = round_to
         short_of = radius - np.linalg.norm(p - centre, axis=1)
         lift = np.maximum(lift, short_of * taper ** 2)
+    if bumps_mm:  # curls and coils: seeded bumps on top of the shape
+        lift = lift + bumps_mm * (0.5 + 0.5 * _noise3(p, bump_scale_mm, rng_seed)) * taper
     target = p + lift[:, None] * n
     offsets = (target - geo.p[anchors]) / 1000.0
     shade = 1.0 + streaks * _noise3(p * np.array([4.0, 1.0, 0.35]), 6.0, rng_seed + 1)
@@ -283,6 +289,10 @@ def surface(geo: HeadGeometry, name: str, points_mm: np.ndarray, triangles: np.n
     if anchors is None:
         _, nearest = cKDTree(geo.p[anchor_pool]).query(pts)
         anchors = anchor_pool[nearest]
+    # re-anchor on the nearest upper-skull vertex: those move rigidly with the head, whereas scalp
+    # vertices near the nape are partly skinned to the neck and would bend long hair
+    skull = skull_vertices()
+    anchors = skull[cKDTree(geo.p[skull]).query(geo.p[np.asarray(anchors)])[1]]
     offsets = (pts - geo.p[anchors]) / 1000.0
     shade = np.ones(len(pts), np.float32) if shade is None else np.asarray(shade, np.float32).reshape(-1)
     col = np.asarray(colour_srgb, np.float32)[None] * shade[:, None]
@@ -486,9 +496,9 @@ def build_hair(style: str, geo: HeadGeometry, colour_srgb, seed: int, hairline: 
     elif style == "afro":
         wa = scalp_weight(geo, front - 3.0, nape_mm=-60.0, sideburn_mm=0.0)
         paint = wa
-        centre = np.array([0.0, float(geo.p[wa > 0.5, 1].mean()), 50.0], np.float32)
-        meshes.append(shell(geo, "hair", wa, 28.0, colour, seed, bumps_mm=7.0, bump_scale_mm=9.0,
-                            streaks=0.16, round_to=(centre, 118.0), subdivide=2, smooth_edge=5, double_sided=True))
+        centre = np.array([0.0, float(geo.p[wa > 0.5, 1].mean()) + 20.0, 45.0], np.float32)
+        meshes.append(shell(geo, "hair", wa, 24.0, colour, seed, bumps_mm=11.0, bump_scale_mm=10.0,
+                            streaks=0.22, round_to=(centre, 122.0), subdivide=2, smooth_edge=5, double_sided=True))
     elif style in ("long_straight", "long_wavy"):
         wavy = style == "long_wavy"
         meshes.append(shell(geo, "hair", w, 8.0, colour, seed, bumps_mm=3.0 if wavy else 0.0,
@@ -537,7 +547,7 @@ def facial_hair_weight(geo: HeadGeometry, kind: str, lips: np.ndarray) -> np.nda
     front = y < 75.0
     no_lips = 1.0 - _smooth(0.05, 0.4, lips)
     # upper lip band between the nose base and the lip
-    moustache = _smooth(-44.0, -50.0, z) * _smooth(-67.0, -60.0, z) * _smooth(30.0, 24.0, ax) * (y < 0)
+    moustache = _smooth(-44.0, -50.0, z) * _smooth(-68.0, -60.0, z) * _smooth(33.0, 25.0, ax) * (y < 0)
     chin = _smooth(-74.0, -80.0, z) * _smooth(-130.0, -118.0, z) * _smooth(28.0, 20.0, ax) * (y < 20)
     if kind == "moustache":
         w = moustache
@@ -558,8 +568,8 @@ def build_facial_hair(kind: str, geo: HeadGeometry, colour_srgb, seed: int,
         return HairLook((), None, tuple(colour_srgb))
     w = facial_hair_weight(geo, kind, lips)
     if kind == "stubble":
-        return HairLook((), 0.45 * w, tuple(colour_srgb))
-    thick = {"moustache": 3.5, "goatee": 5.0, "beard": 8.0}[kind]
+        return HairLook((), 0.6 * w, tuple(colour_srgb))
+    thick = {"moustache": 2.5, "goatee": 4.5, "beard": 8.0}[kind]
     mesh = shell(geo, "facial_hair", w, thick, colour_srgb, seed + 5, bumps_mm=2.0,
                  bump_scale_mm=5.0, streaks=0.2, min_mm=0.8)
     return HairLook((mesh,) if mesh is not None else (), 0.7 * w, tuple(colour_srgb))
