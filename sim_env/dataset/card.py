@@ -279,7 +279,8 @@ def write_card(root: Path, rows, meta: dict) -> Path:
         + ", ".join(f"{k} {v}" for k, v in meta["versions"].items() if k != "hrisim"),
         "- Files: `manifest.csv` / `manifest.parquet` (one row per clip: who, what, how, where + sha256), "
         "`clips/*.mp4` (H.264), `labels/*.npz` (per-frame AU intensities, face boxes, landmarks; schema below), "
-        "`metadata/<split>.csv` (Hugging Face layout: `file_name` and the label columns)"
+        "`metadata/<split>.csv` (Hugging Face layout: `file_name` and the label columns), "
+        "`inputs/` (the human specs and animation definitions it was made from)"
         + (", `crops/*.mp4` (160×160 face crops)" if config.get("crops") else "") + ".",
         f"- Validation humans (subject-disjoint): {', '.join(meta['splits']['val']) or 'none'}.",
         "- Verify with `hrisim dataset audit " + str(root) + "` (checksums and balance).",

@@ -30,15 +30,18 @@ def merge_shards(out: Path, sources: Iterable[Path], log: Callable[[str], None] 
         raise DatasetError(f"shards come from different plans ({sorted(hashes)}): cannot merge {sources}")
     # Everything that can fail is checked before the first file is copied, so a refused merge leaves
     # ``out`` as it was (no clips without a manifest).
-    from sim_env.dataset.plan import GenerateConfig, make_plan
+    from sim_env.dataset.plan import INPUTS_DIR, GenerateConfig, load_inputs, make_plan
 
     first = next(iter(plans.values()))
     config = GenerateConfig(out=str(out), **first["config"])
     try:
         plan = make_plan(config)
-    except (ValueError, OSError) as exc:
-        raise DatasetError(f"the plan of {sources[0]} cannot be rebuilt from here ({exc}); run the merge from the "
-                           "folder the dataset was generated in, or where its humans and animations are") from None
+    except (ValueError, OSError) as exc:  # e.g. a relative animations path, from another folder
+        saved = next((s for s in (load_inputs(src) for src in sources) if s is not None), None)
+        if saved is None:
+            raise DatasetError(f"the plan of {sources[0]} cannot be rebuilt from here ({exc}) and the shards hold no "
+                               f"{INPUTS_DIR}/ copy; run the merge from the folder the dataset was generated in") from None
+        plan = make_plan(config, *saved)  # the dataset's own copy of its humans and animations
     if plan.plan_hash != first["plan_hash"]:
         raise DatasetError(f"the plan of {sources[0]} cannot be rebuilt on this machine (its humans or "
                            "animations differ here); merge where the inputs are available")

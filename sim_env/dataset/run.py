@@ -91,6 +91,9 @@ def _check_or_write_meta(root: Path, plan: Plan, command: str | None, log: Calla
             raise DatasetError(f"{root} holds a dataset generated with other settings ({what}); "
                                "choose a new --out folder, or the same settings to resume")
         return
+    from sim_env.dataset.plan import save_inputs
+
+    save_inputs(root, plan)  # the dataset carries its humans and animations (merge from any folder)
     atomic_write_text(meta_path, json.dumps({
         "plan_hash": plan.plan_hash, "config": plan.config.content_fields(), "command": command,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
