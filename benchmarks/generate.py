@@ -75,7 +75,8 @@ def breakdown(size: int, n: int = 3) -> dict[str, float]:
 
 def run(workers: int, groups: int, size: int) -> dict:
     """Render ``groups`` groups with ``workers`` processes; rates with and without worker start-up."""
-    from sim_env.dataset.plan import GenerateConfig, make_plan, parse_background, select_groups
+    from sim_env.dataset.plan import GenerateConfig, make_plan, select_groups
+    from sim_env.render.options import parse_background
     from sim_env.dataset.workers import run_groups
 
     out = Path(tempfile.mkdtemp()) / "bench"

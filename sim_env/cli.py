@@ -9,18 +9,24 @@ from pathlib import Path
 
 from hrisim.errors import UsageError
 
-# Modules that add their own commands: each has ``register(sub, groups)`` where ``sub`` is the
-# top-level subparsers object and ``groups`` maps "humans"/"animations" to their subparsers.
-# They must import nothing heavy at module level, so ``hrisim --help`` stays instant.
-COMMAND_MODULES = (
-    "sim_env.dataset.cli",
-    "sim_env.assets_cli",
-    "sim_env.envs.cli",
-    "perception.cli",
-    "perception.judges.cli",
-    "training.cli",
-    "training.sim2real_cli",
-)
+from sim_env.render.camera_cli import add_camera_arguments, camera_options
+
+# Modules that add their own commands are the ``hrisim.commands`` entry points (setup.cfg): each
+# has ``register(sub, groups)`` where ``sub`` is the top-level subparsers object and ``groups`` maps
+# "humans"/"animations" to their subparsers. They import nothing heavy at module level, so
+# ``hrisim --help`` stays instant.
+COMMAND_GROUP = "hrisim.commands"
+
+
+def command_modules() -> list[str]:
+    """The modules registered under ``hrisim.commands``, in a stable order."""
+    from importlib.metadata import entry_points
+
+    found = sorted(entry_points(group=COMMAND_GROUP), key=lambda ep: ep.name)
+    if not found:
+        raise SystemExit("hrisim: no command modules are registered; install the package "
+                         "(pip install -e .) so its entry points exist")
+    return [ep.value for ep in found]
 
 
 def _has_default(action) -> bool:
@@ -115,7 +121,8 @@ def _cmd_render(args) -> int:
     views = parse_viewpoints(args.viewpoints, args.seed)
     clip = render_clip(humans[args.human], timeline, views, n_frames=args.frames, size=args.size,
                        lighting=parse_lighting(args.lighting, args.seed), rig=args.rig,
-                       appearance=args.appearance, asset_roots=args.asset_path, exposure=args.exposure)
+                       appearance=args.appearance, asset_roots=args.asset_path, seed=args.seed,
+                       **camera_options(args))
     cols = 3 if len(views) % 3 == 0 else 1
     path = write_mp4(Path(args.out), grid_video_frames(clip.frames, columns=cols))
     print(path.resolve())
@@ -152,8 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--appearance", default="builtin", choices=["builtin", "assets"],
                         help="builtin look, or MakeHuman skins and proxies from the asset roots")
     render.add_argument("--asset-path", default=None, help="MakeHuman asset roots, ':'-separated (default: configured)")
-    render.add_argument("--exposure", default="fixed", choices=["fixed", "face"],
-                        help="fixed, or face-priority auto-exposure locked for the clip")
+    add_camera_arguments(render)
     render.add_argument("--frames", type=int, default=25, help="frames of the animation")
     render.add_argument("--size", type=int, default=160, help="image size of each view in pixels")
     render.add_argument("--seed", type=int, default=0, help="seed of random viewpoints and lighting")
@@ -175,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     alist.set_defaults(func=_cmd_animations_list)
 
     groups = {"humans": hsub, "animations": asub}
-    for name in COMMAND_MODULES:
+    for name in command_modules():
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:

@@ -25,7 +25,8 @@ from hrisim import hrisim_version
 from hrisim.io import atomic_write_text
 from humans.hair import hair_style_of
 from sim_env.dataset.journal import journal_path, read_journal, verified_rows
-from sim_env.dataset.plan import ClipPlan, GenerateConfig, GroupPlan, Plan, make_plan, parse_background, select_groups
+from sim_env.dataset.plan import ClipPlan, GenerateConfig, GroupPlan, Plan, make_plan, select_groups
+from sim_env.render.options import parse_background
 from sim_env.dataset.store import JOURNAL_DIR, MANIFEST_COLUMNS, DatasetError, write_dataset_files
 from sim_env.dataset.workers import run_groups
 
@@ -49,6 +50,7 @@ def manifest_row(config: GenerateConfig, group: GroupPlan, clip: ClipPlan, files
         "yfov_deg": float(config.yfov_deg), "lighting": group.lighting.name, "background": config.background,
         "n_frames": config.frames, "fps": float(config.fps), "width": config.size, "height": config.size,
         "renderer": renderer, "rig": config.rig, "appearance": config.appearance, "exposure": config.exposure,
+        "tone": config.tone, "white_balance": config.white_balance, "camera_jitter": config.camera_jitter,
         "hrisim_version": version, "seed": config.seed,
         "split": group.split, "group_index": group.index,
     }
