@@ -41,18 +41,35 @@ class BenchConfig:
 
 
 def episode_plan(humans, viewpoints, n: int, seed: int) -> list[tuple[int, object, object]]:
-    """``n`` (seed, human, viewpoint): groups in turn, each group's people in turn, viewpoints
-    cycling within each group, so small ``n`` already covers every group and view evenly."""
+    """``n`` (seed, human, viewpoint), balanced by construction: groups in turn, each group's people in
+    turn, and viewpoints in turn over all episodes (shifted by one every lcm(groups, viewpoints)
+    episodes so every group meets every view), so even 4 episodes see 4 groups at 4 viewpoints."""
     groups: dict[str, list] = {}
     for h in humans:
         groups.setdefault(h.group, []).append(h)
     names = sorted(groups)
+    block = math.lcm(len(names), len(viewpoints))
     plan = []
     for i in range(n):
         g, k = names[i % len(names)], i // len(names)
         people = groups[g]
-        plan.append((seed * 100_003 + i, people[k % len(people)], viewpoints[k % len(viewpoints)]))
+        plan.append((seed * 100_003 + i, people[k % len(people)], viewpoints[(i + i // block) % len(viewpoints)]))
     return plan
+
+
+def plan_warnings(plan, n_groups: int, n_views: int) -> list[str]:
+    """What makes the per-group or per-viewpoint figures of a plan uneven (empty: balanced)."""
+    n = len(plan)
+    out = []
+    if n == 0:
+        return ["the plan has no episodes"]
+    if n % n_groups:
+        out.append(f"{n} episodes do not split evenly over {n_groups} groups (use a multiple of {n_groups})")
+    if n < n_views:
+        out.append(f"{n} episodes cover only {n} of {n_views} viewpoints (use at least {n_views})")
+    elif n % n_views:
+        out.append(f"{n} episodes do not split evenly over {n_views} viewpoints (use a multiple of {n_views})")
+    return out
 
 
 def run_episode(env, policy, seed: int, human, viewpoint) -> dict:
@@ -85,11 +102,13 @@ def summarise(rows: list[dict], by: tuple[str, ...] = ("policy",)):
         offers, helped, conf = int(part["offers"].sum()), int(part["helped"].sum()), int(part["confusions"].sum())
         n, wins = len(part), int(part["success"].sum())
         lo, hi = wilson(wins, n)
+        p_lo, p_hi = wilson(helped, offers)
+        r_lo, r_hi = wilson(helped, conf)
         out.append({
             **dict(zip(by, key)), "episodes": n,
             "success_rate": wins / n, "success_ci_low": lo, "success_ci_high": hi,
-            "precision": helped / offers if offers else math.nan,
-            "recall": helped / conf if conf else math.nan,
+            "precision": helped / offers if offers else math.nan, "precision_ci_low": p_lo, "precision_ci_high": p_hi,
+            "recall": helped / conf if conf else math.nan, "recall_ci_low": r_lo, "recall_ci_high": r_hi,
             "latency_mean_s": float(np.mean(lat)) if lat else math.nan,
             "latency_median_s": float(np.median(lat)) if lat else math.nan,
             "interruptions_per_min": float(part["interruptions"].sum() / (part["duration_s"].sum() / 60.0)),
@@ -157,6 +176,8 @@ def run_benchmark(config: BenchConfig, out_dir, log=print, policies=None, progre
         policies = [make_policy(p, seed=config.seed, checkpoint=config.checkpoint) for p in config.policies]
     probe = make_env("state")
     plan = episode_plan(probe.unwrapped.humans, probe.unwrapped.viewpoints, config.episodes, config.seed)
+    for text in plan_warnings(plan, len({h.group for h in probe.unwrapped.humans}), len(probe.unwrapped.viewpoints)):
+        log(f"warning: unbalanced plan: {text}")
     envs["state"] = probe
     if any(p.needs_image for p in policies) or config.render_all:
         check_reachable(probe, plan)
@@ -176,6 +197,9 @@ def run_benchmark(config: BenchConfig, out_dir, log=print, policies=None, progre
     finally:
         for env in envs.values():
             env.close()
+    if rows and not any(r["confusions"] for r in rows):
+        log("warning: no confusion episode occurred in any episode: success, recall and latency are undefined "
+            "(use more or longer episodes: --episodes, --episode-s)")
     write_report(out, rows, config, timings)
     return out
 
@@ -249,10 +273,17 @@ def write_plots(out: Path, by_group, by_view, episodes) -> list[str]:
         for ax, metric in zip(axes[0], metrics):
             for j, pol in enumerate(policies):
                 part = df[df["policy"] == pol].set_index(key).reindex(cats)
-                ax.bar(np.arange(len(cats)) + j * width, part[metric].fillna(0), width, label=pol)
+                ci = {"success_rate": "success"}.get(metric, metric)
+                yerr = None
+                if f"{ci}_ci_low" in part:  # 95 % Wilson intervals, as in summary.csv
+                    value = part[metric].to_numpy(float)
+                    yerr = np.nan_to_num(np.stack([value - part[f"{ci}_ci_low"].to_numpy(float),
+                                                   part[f"{ci}_ci_high"].to_numpy(float) - value]).clip(0))
+                ax.bar(np.arange(len(cats)) + j * width, part[metric].fillna(0), width, label=pol,
+                       yerr=yerr, capsize=2, error_kw={"elinewidth": 0.8})
             ax.set_xticks(np.arange(len(cats)) + width * (len(policies) - 1) / 2)
             ax.set_xticklabels(cats, rotation=45 if key == "viewpoint" else 0, ha="right" if key == "viewpoint" else "center", fontsize=8)
-            ax.set_title(metric.replace("_", " ") + (" (symlog)" if metric == "interruptions_per_min" else ""))
+            ax.set_title(metric.replace("_", " ") + (" (symlog)" if metric == "interruptions_per_min" else " (95 % CI)"))
             if metric == "interruptions_per_min":
                 ax.set_yscale("symlog", linthresh=1.0)
         axes[0][0].legend(fontsize=8)
