@@ -46,7 +46,7 @@ def register(sub, groups) -> None:
     train.set_defaults(func=_cmd_train)
 
     ev = sub.add_parser("evaluate", help="evaluate a finished run's checkpoints on another labelled folder (e.g. GIFGIF)")
-    ev.add_argument("run", help="run folder written by `hrisim train` (its checkpoints/ are ensembled)")
+    ev.add_argument("run", help="run folder written by `hrisim train` (its checkpoints/ are ensembled) or one model folder")
     ev.add_argument("data", help="folder ROOT/<label>/<clip>; labels may be a subset of the classes")
     ev.add_argument("--out", help="report folder (default: RUN/eval-<data folder name>)")
     ev.add_argument("--batch-size", type=int, default=8)

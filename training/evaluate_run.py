@@ -22,17 +22,19 @@ def evaluate_run(run: str | Path, data: str | Path, out: str | Path | None = Non
     from training.real import load_real
     from training.report import prediction_rows, write_plots, write_predictions, write_report
 
+    from perception.checkpoint import checkpoint_dirs
+
     start = time.perf_counter()
     run, data = Path(run), Path(data)
-    cfg_path = run / "config.yaml"
-    if not cfg_path.is_file():
-        raise FileNotFoundError(f"{cfg_path}: not found; is {run} a folder written by `hrisim train`?")
-    cfg = config_from_dict(yaml.safe_load(cfg_path.read_text()), str(cfg_path))
-    cfg.train.batch_size = batch_size
-    checkpoints = sorted(p for p in (run / "checkpoints").glob("*") if (p / "config.json").is_file())
-    if not checkpoints:
-        raise FileNotFoundError(f"{run / 'checkpoints'}: no checkpoints (the run saved none or did not finish)")
+    checkpoints = checkpoint_dirs(run)  # a model folder, or a run folder's checkpoints/* (ensembled)
     ck = read_config(checkpoints[0])
+    cfg_path = run / "config.yaml"
+    if cfg_path.is_file():  # a run folder: its own settings (cache, crops, batch sizes)
+        cfg = config_from_dict(yaml.safe_load(cfg_path.read_text()), str(cfg_path))
+    else:  # a model folder alone: default settings around the checkpoint's window length
+        cfg = config_from_dict({"name": run.name, "data": {"real": str(data)}, "model": {"length": ck["seq_len"]}},
+                               f"{run} (defaults)")
+    cfg.train.batch_size = batch_size
     device = resolve_device(cfg.train.device)
     source = ClipSource(cfg.data.cache_dir, CropConfig.from_dict(ck["crop"]) if ck.get("crop") else None,
                         ck.get("facenet_weights") or cfg.model.facenet_weights, cfg.data.synthetic_crops,
