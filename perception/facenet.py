@@ -114,7 +114,11 @@ def convert_casia_state_dict(graph_path: str | Path | None = None) -> dict[str, 
 
     from perception._tfgraph import constants, read_graph
 
+    from tqdm.auto import tqdm
+
     graph_path = Path(graph_path) if graph_path else facenet_graph_path()
+    bar = tqdm(desc="hrisim: converting FaceNet CASIA-WebFace weights (one time)", unit="tensor", leave=False)
+    bar.set_postfix_str("reading the frozen graph")
     consts = constants(read_graph(graph_path))
     convs_by_branch: dict[str, list[str]] = {}
     for name in sorted(n[: -len("/weights")] for n in consts if n.endswith("/weights")):
@@ -124,6 +128,8 @@ def convert_casia_state_dict(graph_path: str | Path | None = None) -> dict[str, 
 
     model = InceptionResnetV1(pretrained=None, classify=False)
     target = model.state_dict()
+    bar.reset(total=len(target))
+    bar.set_postfix_str("")
     out: dict[str, np.ndarray] = {}
     used: set[str] = set()
 
@@ -140,6 +146,7 @@ def convert_casia_state_dict(graph_path: str | Path | None = None) -> dict[str, 
 
     var_for_unit = np.float32(1.0) - np.float32(BN_EPS)  # sqrt(var + eps) == 1 in float32
     for key in target:
+        bar.update()
         if not key.endswith(".weight") or key.startswith(("last_linear", "last_bn")):
             continue
         mod = key[: -len(".weight")]
@@ -162,6 +169,7 @@ def convert_casia_state_dict(graph_path: str | Path | None = None) -> dict[str, 
     put("last_bn.bias", take(f"{bn}/beta"))
     put("last_bn.running_mean", take(f"{bn}/moving_mean"))
     put("last_bn.running_var", take(f"{bn}/moving_variance"))
+    bar.close()
 
     for key, value in target.items():  # batch-norm counters: kept as the model has them
         if not value.is_floating_point():
