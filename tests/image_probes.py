@@ -26,3 +26,35 @@ def dark_centroid(patch, quantile=0.15):
     lum = patch.mean(-1)
     ys, xs = np.nonzero(lum <= np.quantile(lum, quantile))
     return xs.mean(), ys.mean()
+
+
+def pulses(keys, n_frames=None, level: float = 1.0):
+    """A timeline showing each key alone at ``level`` on its own frame: frame 0 neutral, frame k+1
+    key k (one render of many held AUs: one body, one actor)."""
+    n = n_frames or len(keys) + 1
+    step = 1.0 / n
+    aus = {}
+    for k, key in enumerate(keys):
+        t = (k + 2) * step  # frame k+1 is sampled at t = (k + 2) / n
+        aus[key] = [{"times": [max(t - step, 0.0), t, t, min(t + step, 1.0)], "intensities": [0.0, level, level, 0.0]}]
+    return timeline_from_dict({"id": "pulses", "emotion": "test", "aus": aus}, "test")
+
+
+def frame_crop(frame, centre, half_w, half_h):
+    """A float patch of one (H, W, 3) frame around ``centre`` (pixels)."""
+    x, y = (int(round(c)) for c in centre)
+    return frame[y - half_h : y + half_h, x - half_w : x + half_w].astype(np.float32)
+
+
+def luminance(patch):
+    return patch @ np.array([0.299, 0.587, 0.114], np.float32)
+
+
+def top_lip_edge(frame, centre_x, y_from, y_to, half_w=3):
+    """Row of the upper lip's top edge in a strip at ``centre_x``: the first row, going down from
+    ``y_from``, whose redness (R minus the mean of G and B) passes half-way from skin to lip."""
+    x = int(round(centre_x))
+    strip = frame[int(y_from):int(y_to), x - half_w:x + half_w + 1].astype(np.float32).mean(1)
+    red = strip[:, 0] - strip[:, 1:].mean(1)
+    threshold = red[:3].mean() + 0.5 * (red.max() - red[:3].mean())
+    return int(y_from) + int(np.argmax(red > threshold))

@@ -189,7 +189,7 @@ def test_au4_draws_the_brow_heads_together_and_down_and_cuts_furrows():
     furrow = target("fold_au4")
     deepest = furrow.vertices[np.argsort(furrow.offsets[:, 2])[:10]]
     ridge = heads.vertices[(heads.side == 0)][np.argsort(-heads.offsets[heads.side == 0, 2])[:4]]
-    assert off[deepest, 2].mean() < off[ridge, 2].mean() - 0.015  # furrows 1.5 mm behind the bunched skin
+    assert off[deepest, 2].mean() < off[ridge, 2].mean() - 0.012  # furrows > 1.2 mm behind the bunched skin
 
 
 def test_one_sided_key_folds_only_its_side():
