@@ -51,6 +51,7 @@ def top_weight(geo: HeadGeometry, kind: str) -> np.ndarray:
     elif kind == "sweater":
         line = base + 14.0 + 6.0 * (1 - front)
     w = _smooth(0.0, -6.0, z - line)
+    w[z < base - 170.0] = 0.0  # the chest below this is out of a head-and-shoulders frame
     w[np.linalg.norm(geo.normals, axis=1) == 0] = 0.0
     return w.astype(np.float32)
 
@@ -66,5 +67,5 @@ def build_top(kind: str, geo: HeadGeometry, colour_srgb, seed: int) -> AttachedM
         band = _smooth(0.3, 0.6, w) * _smooth(1.0, 0.8, w)
         thickness += band * (7.0 if kind == "shirt" else 3.0)
     return shell(geo, "top", w, thickness, colour_srgb, seed + 31, streaks=0.05, follow="body",
-                 roughness=0.9, min_mm=1.5, subdivide=1,
+                 roughness=0.9, min_mm=1.5,
                  bumps_mm=1.0 if kind == "sweater" else 0.0, bump_scale_mm=4.0)

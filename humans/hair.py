@@ -486,19 +486,19 @@ def build_hair(style: str, geo: HeadGeometry, colour_srgb, seed: int, hairline: 
         meshes.append(shell(geo, "hair", w, thick, colour, seed, subdivide=1, smooth_edge=1))
     elif style == "coily_short":
         meshes.append(shell(geo, "hair", w, 9.0, colour, seed, bumps_mm=4.0, bump_scale_mm=7.0,
-                            streaks=0.18, subdivide=2, smooth_edge=2, double_sided=True))
+                            streaks=0.18, subdivide=1, smooth_edge=2, double_sided=True))
     elif style == "curly":
         wc = scalp_weight(geo, front - 4.0, nape_mm=-70.0, sideburn_mm=-10.0)
         paint = wc
         thick = 16.0 + 14.0 * _smooth(-40.0, 60.0, geo.p[:, 2])
         meshes.append(shell(geo, "hair", wc, thick, colour, seed, bumps_mm=9.0,
-                            bump_scale_mm=14.0, streaks=0.2, subdivide=2, smooth_edge=4, double_sided=True))
+                            bump_scale_mm=14.0, streaks=0.2, subdivide=1, smooth_edge=3, double_sided=True))
     elif style == "afro":
         wa = scalp_weight(geo, front - 3.0, nape_mm=-60.0, sideburn_mm=0.0)
         paint = wa
         centre = np.array([0.0, float(geo.p[wa > 0.5, 1].mean()) + 20.0, 45.0], np.float32)
         meshes.append(shell(geo, "hair", wa, 24.0, colour, seed, bumps_mm=11.0, bump_scale_mm=10.0,
-                            streaks=0.22, round_to=(centre, 122.0), subdivide=2, smooth_edge=5, double_sided=True))
+                            streaks=0.22, round_to=(centre, 122.0), subdivide=1, smooth_edge=4, double_sided=True))
     elif style in ("long_straight", "long_wavy"):
         wavy = style == "long_wavy"
         meshes.append(shell(geo, "hair", w, 8.0, colour, seed, bumps_mm=3.0 if wavy else 0.0,
@@ -570,6 +570,6 @@ def build_facial_hair(kind: str, geo: HeadGeometry, colour_srgb, seed: int,
     if kind == "stubble":
         return HairLook((), 0.6 * w, tuple(colour_srgb))
     thick = {"moustache": 2.5, "goatee": 4.5, "beard": 8.0}[kind]
-    mesh = shell(geo, "facial_hair", w, thick, colour_srgb, seed + 5, bumps_mm=2.0,
-                 bump_scale_mm=5.0, streaks=0.2, min_mm=0.8)
+    mesh = shell(geo, "facial_hair", w, thick, colour_srgb, seed + 5, bumps_mm=1.2,
+                 bump_scale_mm=6.0, streaks=0.15, min_mm=0.8)
     return HairLook((mesh,) if mesh is not None else (), 0.7 * w, tuple(colour_srgb))

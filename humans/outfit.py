@@ -110,13 +110,31 @@ def _age_folds() -> np.ndarray:
     return w.astype(np.float32)
 
 
+_CACHE: dict = {}
+_CACHE_SIZE = 8
+
+
 def build_outfit(appearance, rest_vertices: np.ndarray, variant: str = "head", hair: bool = True,
                  brows: bool = True, age_folds: bool = True) -> Outfit:
     """Meshes and skin paint of the built-in look of ``appearance`` on the rest mesh.
 
     ``hair=False`` / ``brows=False``: the asset path draws MakeHuman proxies for those instead.
     ``age_folds``: darken nasolabial and periorbital folds by ``appearance.age_folds``.
+    The last few outfits are kept (a person renders many clips in a dataset); treat them as
+    read-only.
     """
+    import hashlib
+
+    rest = np.ascontiguousarray(rest_vertices, np.float32)
+    key = (appearance, variant, hair, brows, age_folds, hashlib.sha1(rest.tobytes()).hexdigest())
+    if key not in _CACHE:
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = _build_outfit(appearance, rest, variant, hair, brows, age_folds)
+    return _CACHE[key]
+
+
+def _build_outfit(appearance, rest_vertices, variant, hair, brows, age_folds) -> Outfit:
     from humans.accessories import build_glasses, build_headscarf
     from humans.appearance import face_regions
     from humans.clothes import build_top
@@ -125,7 +143,7 @@ def build_outfit(appearance, rest_vertices: np.ndarray, variant: str = "head", h
     seed = int(appearance.seed)
     meshes: list[AttachedMesh | None] = []
     paint: list[tuple[np.ndarray, tuple[float, float, float]]] = []
-    hair_rgb = appearance.hair or (0.1, 0.08, 0.06)
+    hair_rgb = appearance.hair or appearance.brows  # bald: beards take the brows' colour
     skin = np.asarray(appearance.skin, np.float32)
     if age_folds and appearance.age_folds > 0:
         fold = tuple(float(c) for c in skin * 0.62)
