@@ -265,6 +265,10 @@ class HumanActor:
             head = head_rotations(self.body.rest_vertices, frames.vertices)
             for name, part in self._attached.items():
                 positions = pose_attached(part, frames.vertices, head)
+                if part.follow == "body" and np.ptp(positions, axis=0).max() < 2e-4:
+                    # clothes that do not move in this clip: posed once, not re-uploaded per frame
+                    self.meshes[name].update(positions[0], smooth_normals(positions[:1], part.triangles, self._operators[name])[0])
+                    continue
                 geometry[name] = (positions, smooth_normals(positions, part.triangles, self._operators[name]))
         t = frames.n_frames
         gaze = np.zeros((t, 2), np.float32) if eye_yaw_pitch_deg is None else np.asarray(eye_yaw_pitch_deg, np.float32)
