@@ -44,7 +44,7 @@ def test_au4_lowers_the_brows_and_draws_them_together(shown):
     glabella = (left_eye + right_eye) / 2 + np.array([0.0, -0.3 * gap])
     before = luminance(frame_crop(frames["neutral"], glabella, int(0.12 * gap), int(0.15 * gap)))
     after = luminance(frame_crop(frames["4"], glabella, int(0.12 * gap), int(0.15 * gap)))
-    assert after.std() > before.std() + 1.5  # the glabella shows furrows
+    assert after.std() > before.std() + 5.0  # the glabella shows furrows (ARKit's browDown alone: +2)
 
 
 def test_au9_wrinkles_and_darkens_the_nose_root(shown):
@@ -86,7 +86,7 @@ def test_au17_pushes_the_chin_and_lower_lip_up(shown):
     chin = mouth + np.array([0.0, 0.45 * gap])
     before = luminance(frame_crop(frames["neutral"], chin, int(0.2 * gap), int(0.15 * gap)))
     after = luminance(frame_crop(frames["17"], chin, int(0.2 * gap), int(0.15 * gap)))
-    assert np.abs(after - before).mean() > 3.0  # the chin boss and its wrinkling show
+    assert np.abs(after - before).mean() > 6.0  # the chin boss and its wrinkling (ARKit's units alone: 2-4)
 
 
 def test_au12_pulls_the_lip_corners_up_and_out(shown):
@@ -103,7 +103,7 @@ def test_au6_raises_the_cheeks_and_au1_the_inner_brows(shown):
     cheek = left_eye + np.array([0.05 * gap, 0.35 * gap])
     diff6 = np.abs(luminance(frame_crop(frames["6"], cheek, int(0.2 * gap), int(0.15 * gap)))
                    - luminance(frame_crop(frames["neutral"], cheek, int(0.2 * gap), int(0.15 * gap)))).mean()
-    assert diff6 > 3.0  # the cheek rises and bags under the eye
+    assert diff6 > 6.3  # the cheek rises and bags under the eye (ARKit's units alone: 5-6)
     above = (left_eye + right_eye) / 2 + np.array([0.0, -0.42 * gap])
     _, y0 = dark_centroid(frame_crop(frames["neutral"], above, int(0.25 * gap), int(0.2 * gap)))
     _, y1 = dark_centroid(frame_crop(frames["1"], above, int(0.25 * gap), int(0.2 * gap)))
