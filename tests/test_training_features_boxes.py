@@ -1,7 +1,5 @@
 """synthetic_crops="boxes": synthetic clips are cut at the generator's ground-truth face boxes (labels
 file), with no detector run; real clips still go through MTCNN; the report says which."""
-import csv
-
 import numpy as np
 import pytest
 import torch
@@ -18,17 +16,15 @@ def _one_thread():
 
 def _with_labels(directory, box):
     """Give every clip of a fake manifest a labels file whose face box is ``box`` in every frame."""
-    path = directory / "manifest.csv"
-    rows = list(csv.DictReader(path.open()))
+    from sim_env.dataset.store import read_manifest, write_manifest
+
+    rows = read_manifest(directory).to_dict("records")
     (directory / "labels").mkdir(exist_ok=True)
     for row in rows:
         row["labels_file"] = f"labels/{row['clip_id']}.npz"
         n = int(row["n_frames"])
         np.savez(directory / row["labels_file"], face_boxes=np.tile(np.asarray(box, np.float32), (n, 1)))
-    with path.open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_manifest(directory, rows)  # the store's writer, as the generator writes it
     return load_synthetic(directory)
 
 
