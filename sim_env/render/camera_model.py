@@ -227,9 +227,11 @@ class Camera:
         return out, ClipCamera(gain, bias, tuple(float(g) for g in wb), metered)
 
     # -- streams (environments) ---------------------------------------------------------------
-    def frame(self, linear: np.ndarray, box=None, index: int = 0, adapt: float = 0.35) -> np.ndarray:
-        """One frame of a live stream: the exposure adapts toward the target (``adapt`` of the
-        remaining stops per frame; the first frame converges at once), like a camera's AE loop."""
+    def frame(self, linear: np.ndarray, box=None, index: int = 0, adapt: float = 1.0) -> np.ndarray:
+        """One frame of a live stream. ``adapt`` < 1 makes the exposure move that share of the
+        remaining stops per frame, like a camera's AE loop (call ``reset_stream`` when an episode
+        starts, or frames depend on the previous episode); the default 1 meters every frame on its
+        own, so a frame depends only on the scene (what environments' seeded resets need)."""
         bias, wb = self.draw(0)
         balanced = np.asarray(linear, np.float32) * wb
         gain, _ = self.gain_for(balanced[None], None if box is None else np.asarray(box)[None], bias)
