@@ -68,8 +68,13 @@ def register(sub, groups) -> None:
     gen.add_argument("--rig", help="AU rig: arkit (default) | facshuman (needs the asset pack)")
     gen.add_argument("--appearance", choices=["builtin", "assets"],
                      help="builtin (default) | assets: MakeHuman skins, hair, brows, lashes, eyes from the asset roots")
-    gen.add_argument("--exposure", choices=["fixed", "face"],
-                     help="fixed (default) | face: the camera exposes for the face, as a robot camera's auto-exposure")
+    gen.add_argument("--exposure", choices=["face", "fixed"],
+                     help="face (default): face-priority auto-exposure locked per clip, as a robot camera's | fixed: the scene as lit")
+    gen.add_argument("--tone", choices=["aces", "clip"], help="aces: filmic tone curve (default) | clip: the old hard clip, gamma 2.2")
+    gen.add_argument("--white-balance", dest="white_balance", choices=["preset", "none"],
+                     help="preset: balance for the lighting's illuminant (default) | none")
+    gen.add_argument("--camera-jitter", dest="camera_jitter",
+                     help="seeded per-clip exposure bias, white-balance error, sensor noise: none (default) | default | EV,WB,NOISE")
     gen.add_argument("--asset-path", dest="asset_path", help="MakeHuman asset roots for --appearance assets, ':'-separated")
     gen.add_argument("--seed", type=int, help="seed of every random choice (default 0)")
     gen.add_argument("--val-humans", dest="val_humans", type=float,
