@@ -236,7 +236,10 @@ def test_fuzz(fuzzer):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("fuzzer", FUZZERS, ids=IDS)
-def test_fuzz_slow(fuzzer):
+def test_fuzz_slow(fuzzer, request):
+    if "slow" not in (request.config.getoption("markexpr") or ""):
+        # Also: a fuzzer can carry one settings object, so the fast and slow runs never share a process.
+        pytest.skip("1000 examples per parser (about 4 min): run with `pytest -m slow`")
     settings(SLOW)(fuzzer)()
 
 

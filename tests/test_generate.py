@@ -54,7 +54,7 @@ def test_manifest_matches_files(dataset):
     assert set(df["emotion"]) == {"confusion", "disgust"}
     assert sorted(set(zip(df["h_deg"], df["v_deg"]))) == [(-20.0, 10.0), (20.0, 10.0)]
     assert df.groupby("human_id")["split"].nunique().eq(1).all(), "a human is in one split only"
-    assert set(df["exposure"]) == {"fixed"} and set(df["appearance"]) == {"builtin"}
+    assert set(df["exposure"]) == {"face"} and set(df["appearance"]) == {"builtin"}  # face-priority AE is the default
     assert sorted(df.drop_duplicates("human_id")["split"]) == ["train", "val"]
     for row in df.itertuples(index=False):
         assert file_sha256(dataset / row.file) == row.sha256

@@ -26,7 +26,9 @@ def _iou(a, b) -> float:
 
 @pytest.fixture(scope="module")
 def raw_and_decoded(tmp_path_factory):
-    people = [h for h in balanced24() if h.id in ("bal_f_black_1", "bal_m_asian_2")]
+    # A codec test needs faces MTCNN finds in the raw frames. (bal_m_asian_2, once used here, now
+    # wears locs and a goatee that hide his face from (-40, -30): MTCNN misses it raw and decoded alike.)
+    people = [h for h in balanced24() if h.id in ("bal_f_black_1", "bal_m_hispanic_1")]
     views = (Viewpoint(0, 0), Viewpoint(-40, -30), Viewpoint(20, 15))
     raw, decoded = [], []
     for person in people:

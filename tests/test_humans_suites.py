@@ -82,7 +82,7 @@ def test_random_suite_remainder_and_balance_keys():
     assert Counter(s.sex for s in by_sex) == {"female": 3, "male": 3}
     with pytest.raises(HumanSpecError, match="balance keys"):
         random_suite(8, balance=("height",))
-    with pytest.raises(HumanSpecError, match="positive number"):
+    with pytest.raises(HumanSpecError, match="expected 1 to 100000 humans"):
         random_suite(0)
 
 

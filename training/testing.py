@@ -111,6 +111,10 @@ class FakeSource:
     def precompute(self, records, mode: str, frame_size: int = 112, progress: bool = True) -> None:
         """Nothing to extract: data is made on demand."""
 
+    def describe(self) -> dict:
+        """What a run's report records about its features (ClipSource.describe)."""
+        return {"real_face_boxes": "fake", "synthetic_face_boxes": "fake", "facenet_runtime": "fake"}
+
     def _once(self, key, make):
         if key not in self._memo:
             self._memo[key] = make()

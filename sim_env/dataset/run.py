@@ -111,7 +111,12 @@ def generate_dataset(config: GenerateConfig, progress: bool = True, command: str
         raise DatasetError(f"--out {root}: is a file; expected a folder for the dataset (new or one to resume)")
     plan = make_plan(config)
     groups = select_groups(plan)
-    background = parse_background(config.background)
+    try:
+        background = parse_background(config.background)
+    except DatasetError:
+        raise
+    except ValueError as exc:  # a bad --background is a bad input to the generator
+        raise DatasetError(str(exc)) from None
     root.mkdir(parents=True, exist_ok=True)
     for sub in ("clips", "labels") + (("crops",) if config.crops else ()):
         (root / sub).mkdir(exist_ok=True)
@@ -151,9 +156,13 @@ def generate_dataset(config: GenerateConfig, progress: bool = True, command: str
     return RunResult(root, rendered, skipped, total, time.perf_counter() - start, manifest)
 
 
+# What a worker reports per clip: its files, and what the camera did (camera_model.ClipCamera.record).
+_WORKER_FIELDS = ("clip_id", "file", "sha256", "labels_file", "labels_sha256", "crop_file", "crop_sha256",
+                  "view_index", "exposure_gain", "exposure_bias_ev", "white_balance_gains", "metered_luminance")
+
+
 def _file_fields(row: dict) -> dict:
-    return {k: row[k] for k in ("clip_id", "file", "sha256", "labels_file", "labels_sha256", "crop_file",
-                                "crop_sha256", "view_index")}
+    return {k: row.get(k) for k in _WORKER_FIELDS}
 
 
 def _progress(total: int, initial: int, enabled: bool):
