@@ -113,7 +113,8 @@ def read_manifest(root: Path, required: tuple[str, ...] = ()):
         raise DatasetError(f"{root}: no manifest.csv or manifest.parquet; is this a dataset folder?")
     for column in TEXT_COLUMNS:
         if column in frame.columns:
-            frame[column] = frame[column].fillna("").astype(str)
+            values = frame[column]
+            frame[column] = values.astype(object).where(values.notna(), "").astype(str)  # empty cells as ""
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise DatasetError(f"{where}: missing columns {missing}")
