@@ -36,8 +36,13 @@ def onnx_export(model, path: Path, image_size: int = 160) -> Path:
 
     if path.is_file():
         return path
-    example = torch.zeros(1, 3, image_size, image_size)
+    import importlib.util
     import warnings
+
+    if importlib.util.find_spec("onnx") is None:
+        raise RuntimeError("FaceNet runtimes onnxruntime/openvino run an ONNX export, and torch's exporter needs the "
+                           "'onnx' package: pip install onnx (or use facenet_runtime: torch)")
+    example = torch.zeros(1, 3, image_size, image_size)
 
     from hrisim.io import atomic_path
 
@@ -50,7 +55,9 @@ def onnx_export(model, path: Path, image_size: int = 160) -> Path:
 
 
 def resolve_runtime(runtime: str, model=None, device=None) -> str:
-    """``auto`` → ``onnxruntime`` for facenet-pytorch's InceptionResnetV1 on a CPU when installed, else ``torch``."""
+    """``auto`` → ``onnxruntime`` for facenet-pytorch's InceptionResnetV1 on a CPU when installed, else ``torch``.
+
+    The ONNX path needs both ``onnx`` (torch's exporter writes through it) and ``onnxruntime``."""
     import importlib.util
 
     if runtime not in RUNTIMES:
@@ -61,7 +68,8 @@ def resolve_runtime(runtime: str, model=None, device=None) -> str:
 
     is_facenet = type(model).__name__ == "InceptionResnetV1"
     on_cpu = default_device(device).type == "cpu"
-    return "onnxruntime" if is_facenet and on_cpu and importlib.util.find_spec("onnxruntime") else "torch"
+    exportable = all(importlib.util.find_spec(name) for name in ("onnx", "onnxruntime"))
+    return "onnxruntime" if is_facenet and on_cpu and exportable else "torch"
 
 
 def facenet_runner(model, runtime: str, onnx_path: Path | None = None, threads: int | None = None, device=None):
