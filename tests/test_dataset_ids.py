@@ -33,3 +33,19 @@ def test_cli_exits_2_on_a_mistyped_id(tmp_path, capsys):
     assert main(["generate", "--out", str(tmp_path / "ds"), "--humans", "bal_f_blak_1", "--animations", "neutral"]) == 2
     assert "did you mean 'bal_f_black_1'" in capsys.readouterr().err
     assert not (tmp_path / "ds" / "manifest.csv").exists()
+
+
+def test_long_id_lists_and_emotion_selection(tmp_path):
+    """All 14 anger and disgust signals as one id list (longer than a file name may be) and as
+    ``emotion:anger,disgust`` pick the same clips; an unknown emotion is a usage error."""
+    from animations.library import builtin_signals
+
+    ids = [k for k, t in builtin_signals().items() if t.emotion in ("anger", "disgust")]
+    assert len(",".join(ids)) > 255 and len(ids) == 14
+    listed = make_plan(GenerateConfig(out=str(tmp_path), humans="bal_f_black_1", animations=",".join(ids),
+                                      viewpoints="grid:0;0"))
+    by_emotion = make_plan(GenerateConfig(out=str(tmp_path), humans="bal_f_black_1",
+                                          animations="emotion:anger,disgust", viewpoints="grid:0;0"))
+    assert [g.animation.id for g in listed.groups] == [g.animation.id for g in by_emotion.groups] == ids
+    with pytest.raises(UsageError, match="no emotion 'angr'; did you mean 'anger'"):
+        make_plan(GenerateConfig(out=str(tmp_path), humans="bal_f_black_1", animations="emotion:angr"))

@@ -130,6 +130,15 @@ class Plan:
         return sum(len(g.clips) for g in self.groups)
 
 
+def _is_path(source: str) -> bool:
+    """Whether ``source`` names an existing file or folder; a long id list is not a path (the OS refuses
+    names over 255 bytes with an error rather than False)."""
+    try:
+        return Path(source).exists()
+    except OSError:
+        return False
+
+
 def _id_list(source: str, known: dict, what: str) -> list | None:
     """The entries of ``known`` named by a comma-separated id list (or one id); None if ``source`` is
     not one. An unknown id is a usage error with "did you mean"."""
@@ -158,12 +167,13 @@ def load_humans(source: str) -> list:
     ``humans.suites.load_suite``) or balanced24 ids, comma-separated: ``bal_f_black_1,bal_m_asian_2``."""
     from humans.suites import balanced24, load_suite
 
-    picked = _id_list(source, {h.id: h for h in balanced24()}, "balanced24 human") if not Path(source).exists() else None
+    picked = _id_list(source, {h.id: h for h in balanced24()}, "balanced24 human") if not _is_path(source) else None
     return picked if picked is not None else load_suite(source)
 
 
 def load_animations(source: str) -> list:
-    """``builtin`` (21 signals + neutral) | ``paper`` (the 21) | built-in signal ids, comma-separated
+    """``builtin`` (21 signals + neutral) | ``paper`` (the 21) | ``emotion:anger,disgust`` (the built-in
+    signals of those emotions) | built-in signal ids, comma-separated
     (``confusion_eyes_left_right,anger_wide_eyes``) | a folder of .fani/.yaml/.json | a file."""
     from animations.formats import SUFFIXES, load_timeline
     from animations.library import builtin_signals, paper_signals
@@ -172,7 +182,9 @@ def load_animations(source: str) -> list:
         return list(builtin_signals().values())
     if source == "paper":
         return list(paper_signals().values())
-    if not Path(source).exists():
+    if source.startswith("emotion:"):
+        return _signals_of_emotions(source)
+    if not _is_path(source):
         picked = _id_list(source, builtin_signals(), "built-in signal")
         if picked is not None:
             return picked
@@ -192,6 +204,22 @@ def load_animations(source: str) -> list:
     if dupes:
         raise DatasetError(f"{path}: animation ids must be unique, repeated: {dupes}")
     return timelines
+
+
+def _signals_of_emotions(source: str) -> list:
+    from animations.library import builtin_signals
+    from hrisim.errors import UsageError
+    from sim_env.cli import did_you_mean
+
+    signals = list(builtin_signals().values())
+    known = {t.emotion for t in signals}
+    wanted = [e.strip() for e in source.removeprefix("emotion:").split(",") if e.strip()]
+    if not wanted:
+        raise UsageError(f"animations {source!r}: expected emotion:NAME[,NAME...], e.g. emotion:anger,disgust")
+    for emotion in wanted:
+        if emotion not in known:
+            raise UsageError(did_you_mean("emotion", emotion, sorted(known)))
+    return [t for t in signals if t.emotion in wanted]
 
 
 def _viewpoints_for(config: GenerateConfig, group_seed: int) -> tuple[Viewpoint, ...]:
