@@ -9,9 +9,10 @@ spec names MakeHuman materials or proxies are drawn with them from then on.
 Like the FACSHuman pack (``animations.rigs.facshuman.install_pack``), the pack is assembled beside
 its destination and renamed into place: an interrupted install never leaves half a pack. Every
 file's SHA-256 goes into ``MANIFEST.sha256`` (``sha256  path`` lines, as ``sha256sum`` writes
-them), so :func:`verify_pack` can tell a damaged or edited pack. Archives are unpacked only after
-every member has been checked: a member whose path or link points outside the destination, or
-that is a device or FIFO, makes the whole install fail with an error naming it (nothing is written).
+them), so :func:`verify_pack` can tell a damaged or edited pack. Archives are unpacked by
+:mod:`hrisim.archives` only after every member has been checked: a member whose path points outside
+the destination, a link, a device or FIFO, or an archive over the member or size limits makes the
+whole install fail with an error naming the archive and the member (nothing is written).
 """
 from __future__ import annotations
 
@@ -20,12 +21,10 @@ import hashlib
 import json
 import os
 import shutil
-import stat
-import tarfile
 import tempfile
-import zipfile
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
+from hrisim.archives import ArchiveError, open_source
 from humans.assets import AssetError, user_data_dir
 
 KINDS = ("skins", "hair", "eyebrows", "eyelashes", "eyes")
@@ -154,78 +153,9 @@ def _sha256(path: Path) -> str:
 
 # -- sources -----------------------------------------------------------------------------------
 def _unpacked(source: str, work: Path) -> Path:
-    """A folder with the source's files: the folder itself, or an archive (downloaded) unpacked."""
-    if source.startswith(("http://", "https://", "file://")):
-        import urllib.request
-
-        download = work / "download"
-        try:
-            with urllib.request.urlopen(source, timeout=60) as response, open(download, "wb") as out:
-                shutil.copyfileobj(response, out)
-        except OSError as exc:
-            raise AssetError(f"could not download MakeHuman assets from {source} ({exc}); "
-                             "download the archive yourself and use --from PATH") from None
-        archive = download
-    else:
-        archive = Path(source).expanduser()
-        if archive.is_dir():
-            return archive
-        if not archive.is_file():
-            raise FileNotFoundError(f"{archive}: no such folder or archive of MakeHuman assets")
-    target = work / "unpacked"
-    target.mkdir()
-    if zipfile.is_zipfile(archive):
-        _extract_zip(archive, target, source)
-    elif tarfile.is_tarfile(archive):
-        _extract_tar(archive, target, source)
-    else:
-        raise AssetError(f"{source}: not a folder, a .zip or a .tar(.gz/.bz2/.xz) archive")
-    return target
-
-
-def _safe_member(name: str, source: str) -> PurePosixPath:
-    """``name`` as a relative path that stays inside the destination once normalised."""
-    import posixpath
-
-    text = name.replace("\\", "/")
-    path = PurePosixPath(text)
-    normal = posixpath.normpath(text)
-    if path.is_absolute() or normal == ".." or normal.startswith("../") or (path.parts and ":" in path.parts[0]):
-        raise AssetError(f"{source}: member {name!r} points outside the destination; refused "
-                         "(nothing was installed)")
-    return path
-
-
-def _extract_zip(archive: Path, target: Path, source: str) -> None:
-    with zipfile.ZipFile(archive) as zf:
-        members = zf.infolist()
-        for info in members:  # check every member before writing anything
-            path = _safe_member(info.filename, source)
-            mode = info.external_attr >> 16
-            if stat.S_ISLNK(mode):
-                link = zf.read(info).decode("utf-8", "replace")
-                _safe_member(str(path.parent / link), source)
-                raise AssetError(f"{source}: member {info.filename!r} is a link ({link!r}); "
-                                 "links are refused (nothing was installed)")
-        for info in members:
-            zf.extract(info, target)
-
-
-def _extract_tar(archive: Path, target: Path, source: str) -> None:
-    with tarfile.open(archive) as tf:
-        members = tf.getmembers()
-        for member in members:  # check every member before writing anything
-            path = _safe_member(member.name, source)
-            if member.issym() or member.islnk():
-                link = PurePosixPath(member.linkname)
-                joined = link if member.islnk() else path.parent / link
-                if link.is_absolute():
-                    raise AssetError(f"{source}: member {member.name!r} links to the absolute path "
-                                     f"{member.linkname!r}; refused (nothing was installed)")
-                _safe_member(str(joined), source)
-            elif not (member.isfile() or member.isdir()):
-                raise AssetError(f"{source}: member {member.name!r} is not a file or folder; refused")
-        try:
-            tf.extractall(target, filter="data")
-        except tarfile.FilterError as err:  # the standard library's own check agrees
-            raise AssetError(f"{source}: {err}; refused") from None
+    """A folder with the source's files: the folder itself, or an archive (downloaded) unpacked
+    by hrisim's one safe unpacker (:mod:`hrisim.archives`)."""
+    try:
+        return open_source(source, work, "MakeHuman assets")
+    except ArchiveError as exc:
+        raise AssetError(str(exc)) from None

@@ -256,83 +256,17 @@ def install_pack(source: str | os.PathLike | None = None, dest: str | os.PathLik
 
 
 def _unpacked(source: str, work: Path) -> Path:
-    """A folder with the source's files: the folder itself, or an archive (downloaded) unpacked."""
-    import shutil
-    import urllib.request
+    """A folder with the source's files: the folder itself, or an archive (downloaded) unpacked
+    by hrisim's one safe unpacker (:mod:`hrisim.archives`) within this pack's limits."""
+    from hrisim.archives import ArchiveError, open_source
 
-    if source.startswith(("http://", "https://", "file://")):
-        download = work / "download"
-        try:
-            with urllib.request.urlopen(source, timeout=60) as response, open(download, "wb") as out:
-                shutil.copyfileobj(response, out)
-        except OSError as exc:
-            raise AnimationError(f"could not download the FACSHuman pack from {source} ({exc}); "
-                                 "download it yourself and use --from PATH") from None
-        with open(download, "rb") as stream:  # the URL need not end in .zip: look at the bytes
-            is_zip = stream.read(2) == b"PK"
-        archive = download.rename(work / ("download.zip" if is_zip else "download.tar.gz"))
-    else:
-        archive = Path(source).expanduser()
-        if archive.is_dir():
-            return archive
-        if not archive.is_file():
-            raise FileNotFoundError(f"{archive}: no such folder or archive of FACSHuman targets")
-    target = work / "unpacked"
-    extract_archive(archive, target, source)
-    return target
+    try:
+        return open_source(source, work, "FACSHuman targets",
+                           max_bytes=MAX_ARCHIVE_BYTES, max_members=MAX_ARCHIVE_MEMBERS)
+    except ArchiveError as exc:
+        raise AnimationError(str(exc)) from None
 
 
+# The pack's archive limits (read when an install runs, so a test may lower them).
 MAX_ARCHIVE_BYTES = 4 * 1024 ** 3  # uncompressed; the FACSHuman repository is about 0.2 GB
 MAX_ARCHIVE_MEMBERS = 200_000
-
-
-def extract_archive(archive: Path, dest: Path, source: str | None = None) -> None:
-    """Unpack a .zip or tar archive strictly inside ``dest``.
-
-    Refused, with nothing extracted, are: absolute members, members with ``..``, links (tar:
-    Python's ``data`` filter, which also drops device files and setuid bits; zip: symlink
-    entries), more than :data:`MAX_ARCHIVE_MEMBERS` members and more than
-    :data:`MAX_ARCHIVE_BYTES` uncompressed (a zip bomb).
-    """
-    import tarfile
-    import zipfile
-
-    name = source or str(archive)
-    dest.mkdir(parents=True, exist_ok=True)
-    real_dest = dest.resolve()
-    try:
-        if zipfile.is_zipfile(archive):
-            with zipfile.ZipFile(archive) as zf:
-                members = zf.infolist()
-                _check_members(name, [(m.filename, m.file_size, (m.external_attr >> 16) & 0o170000 == 0o120000)
-                                      for m in members], real_dest)
-                for member in members:
-                    zf.extract(member, real_dest)
-            return
-        with tarfile.open(archive) as tf:
-            members = tf.getmembers()
-            _check_members(name, [(m.name, m.size, m.issym() or m.islnk()) for m in members], real_dest)
-            tf.extractall(real_dest, filter="data")
-    except AnimationError:
-        raise
-    except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
-        detail = " ".join(str(exc).split())[:120]  # tarfile's message spans lines
-        raise AnimationError(f"{name}: not a readable .zip or .tar archive ({type(exc).__name__}: {detail})") from None
-
-
-def _check_members(name: str, members: list[tuple[str, int, bool]], dest: Path) -> None:
-    if len(members) > MAX_ARCHIVE_MEMBERS:
-        raise AnimationError(f"{name}: {len(members)} members; at most {MAX_ARCHIVE_MEMBERS}")
-    total = 0
-    for member, size, is_link in members:
-        text = member.replace("\\", "/")
-        if text.startswith("/") or (len(text) > 1 and text[1] == ":") or ".." in text.split("/"):
-            raise AnimationError(f"{name}: member {member!r} would be written outside {dest}; refused "
-                                 "(nothing was extracted)")
-        if is_link:
-            raise AnimationError(f"{name}: member {member!r} is a link; refused (nothing was extracted)")
-        if not (dest / text).resolve().is_relative_to(dest):
-            raise AnimationError(f"{name}: member {member!r} would be written outside {dest}; refused")
-        total += max(size, 0)
-        if total > MAX_ARCHIVE_BYTES:
-            raise AnimationError(f"{name}: over {MAX_ARCHIVE_BYTES} bytes uncompressed (a zip bomb?); refused")
