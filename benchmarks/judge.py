@@ -37,7 +37,7 @@ def main() -> None:
         print(f"judge, batch {batch:3d}: {1000 * dt / len(faces):.2f} ms/face ({len(faces) / dt:.0f} faces/s, 96 px crops)")
     if args.dataset:
         from perception.judges.fer import crop_square
-        from perception.judges.run import _apex_image, _labels
+        from training.judge_dataset import _apex_image, _labels
         from sim_env.dataset import read_manifest
 
         root = Path(args.dataset)

@@ -13,7 +13,8 @@ import torch
 from perception.judges.fer import (
     JUDGE_CLASSES, WEIGHTS, FERJudge, crop_square, load_fer_weights, preprocess_faces, square_box,
 )
-from perception.judges.run import JudgeConfig, apex_index, decode_frame, run_judge
+from perception.judges.run import JudgeConfig
+from training.judge_dataset import apex_index, decode_frame, run_judge
 
 
 @pytest.fixture(scope="module")
@@ -161,7 +162,9 @@ def test_judge_dataset_fields_and_counts(tiny_dataset, tmp_path):
     from PIL import Image
 
     sheet = Image.open(tmp_path / "j" / "apex_sheet.png")
-    assert sheet.width > 3 * 128 and sheet.height > 2 * 128  # 2 people × 3 signals of 128 px cells
+    assert sheet.size == (3 * 128 + 4 * 2, 2 * 128 + 3 * 2)  # 2 people × 3 signals of 128 px cells, 2 px gaps
+    pixels = np.asarray(sheet.convert("RGB"))
+    assert (pixels[:2] == 255).all() and (pixels[:, 128 + 2: 128 + 4] == 255).all()  # white border and gutter
     assert "Anger vs disgust" in (tmp_path / "j" / "report.md").read_text()
 
 
@@ -220,10 +223,34 @@ def test_real_folder_bad_label(tmp_path):
         run_judge(tmp_path, tmp_path / "out", log=lambda s: None)
 
 
+def test_perception_never_imports_sim_env():
+    """The design's dependency direction: perception (the judge included) imports nothing of sim_env,
+    not even lazily inside a function; importing every perception module loads no sim_env module."""
+    import ast
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1] / "perception"
+    offenders = []
+    modules = []
+    for path in sorted(root.rglob("*.py")):
+        modules.append(".".join(path.relative_to(root.parent).with_suffix("").parts).removesuffix(".__init__"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
+            offenders += [f"{path.relative_to(root.parent)}:{node.lineno}: {n}" for n in names
+                          if n == "sim_env" or n.startswith("sim_env.")]
+    assert modules and "perception.judges.run" in modules
+    assert offenders == []
+    code = f"import importlib, sys\nfor m in {modules!r}: importlib.import_module(m)\n" \
+           "bad = sorted(m for m in sys.modules if m == 'sim_env' or m.startswith('sim_env.'))\nassert not bad, bad\n"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=root.parent)
+
+
 def test_sheet_people_span_groups_and_genders():
     import pandas as pd
 
-    from perception.judges.run import pick_people
+    from training.judge_dataset import pick_people
 
     table = pd.DataFrame([{"human_id": f"{s}_{g}_{i}", "group": g, "gender": s}
                           for s in ("f", "m") for g in ("C", "B", "A", "H") for i in range(3)])

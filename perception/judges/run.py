@@ -1,13 +1,13 @@
-"""``hrisim judge``: how the independent FER judge reads a dataset's apex frames, or a folder of real faces.
-
-A generated dataset (``hrisim generate``): for every clip, the apex frame (largest summed AU intensity in
-``labels/<clip>.npz``; the first frame of a clip with no AU) is decoded from ``frames/`` when the PNGs are
-there, else from the MP4 with PyAV, cropped square around the ground-truth face box and judged.
+"""The independent FER judge's reading of a folder of real faces, and the report both kinds of source share.
 
 A real folder ``ROOT/<label>/<item>`` (item: an image, a video, or a folder of frames; the label folder
 names an emotion, e.g. anger/angry, disgust, confusion, happy): MTCNN finds the face in up to
 ``JudgeConfig.frames_per_clip`` evenly spaced frames of each item, the same square crop is judged, and
 the probabilities are averaged over the frames with a face. Items with no face are counted, not judged.
+
+A generated dataset (``hrisim generate``) is read by ``training.judge_dataset`` (perception never reads a
+dataset's manifest): the apex frame of every clip, cropped to its ground-truth face box, judged here by
+the same :class:`~perception.judges.fer.FERJudge`, and reported by :func:`write_judgement`.
 
 Outputs in ``--out``: ``judge.json`` (figures), ``judgements.csv`` (one row per clip), ``report.md``,
 ``confusion.png`` (intended vs judged) and ``apex_sheet.png`` (each signal's apex with its verdict).
@@ -63,140 +63,31 @@ class JudgeConfig:
             raise ValueError("JudgeConfig: frames_per_clip and sheet_people must be >= 1, sheet_cell >= 48")
 
 
-def is_dataset(path: Path) -> bool:
-    return (Path(path) / "manifest.parquet").is_file() or (Path(path) / "manifest.csv").is_file()
-
-
-def run_judge(path: str | Path, out: str | Path, config: JudgeConfig = JudgeConfig(),
-              log: Callable[[str], None] = print) -> dict:
-    """Judge a generated dataset or a real folder (decided by the presence of a manifest); writes ``out``."""
-    path, out = Path(path), Path(out)
-    if not path.is_dir():
-        raise FileNotFoundError(f"{path}: not a folder (expected a `hrisim generate` dataset or ROOT/<label>/...)")
+def run_real_judge(root: str | Path, out: str | Path, config: JudgeConfig = JudgeConfig(),
+                   log: Callable[[str], None] = print, judge: FERJudge | None = None) -> dict:
+    """Judge a real folder ``ROOT/<label>/<item>`` and write the report into ``out`` (see the module
+    docstring). A generated dataset is judged by ``training.judge_dataset.run_judge`` (which
+    ``hrisim judge`` calls for both kinds), since reading a dataset's manifest is not perception's job."""
+    root, out = Path(root), Path(out)
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root}: not a folder (expected a `hrisim generate` dataset or ROOT/<label>/...)")
     start = time.perf_counter()
-    judge = FERJudge(device=config.device)
-    if is_dataset(path):
-        rows, sheet_cells = judge_dataset(path, judge, config, log)
-        kind = "synthetic"
-    else:
-        rows, sheet_cells = judge_real(path, judge, config, log)
-        kind = "real"
+    judge = judge or FERJudge(device=config.device)
+    rows, cells = judge_real(root, judge, config, log)
+    return write_judgement(out, "real", root, rows, cells, config, start)
+
+
+def write_judgement(out: Path, kind: str, source: Path, rows: list[dict], cells: list, config: JudgeConfig,
+                    start: float) -> dict:
+    """The report of verdict ``rows`` (one dict per clip or item, verdicts added by :func:`add_verdict`)
+    and sheet ``cells`` ((row, crop) pairs) of a ``kind`` ("synthetic" or "real") source, written into
+    ``out``; ``start``: ``time.perf_counter()`` when judging began."""
     report = summarise(rows)
-    report = {"source": {"kind": kind, "path": str(path.resolve())}, "judge": asdict(FERJudge.info),
+    report = {"source": {"kind": kind, "path": str(Path(source).resolve())}, "judge": asdict(FERJudge.info),
               "config": asdict(config), **report, "seconds": round(time.perf_counter() - start, 2),
-              "sheet_people": list(dict.fromkeys(r["human_id"] for r, _ in sheet_cells if r["human_id"]))}
-    write_outputs(out, rows, report, sheet_cells)
+              "sheet_people": list(dict.fromkeys(r["human_id"] for r, _ in cells if r["human_id"]))}
+    write_outputs(Path(out), rows, report, cells)
     return report
-
-
-# ---------------------------------------------------------------------------------------------
-# Synthetic datasets
-
-def apex_index(au_intensities: np.ndarray) -> int:
-    """Frame with the largest summed AU intensity (the first one on ties; 0 without AUs)."""
-    a = np.asarray(au_intensities, float)
-    return int(np.argmax(a.sum(axis=1))) if a.ndim == 2 and a.shape[1] and len(a) else 0
-
-
-def decode_frame(video: Path, index: int) -> np.ndarray:
-    """Frame ``index`` (0-based) of a video as (H, W, 3) uint8 RGB, decoding no further than it."""
-    import av
-
-    try:
-        with av.open(str(video)) as container:
-            for i, frame in enumerate(container.decode(video=0)):
-                if i == index:
-                    return frame.to_ndarray(format="rgb24")
-    except (av.FFmpegError, IndexError) as exc:
-        raise ValueError(f"{video}: cannot decode ({exc})") from exc
-    raise ValueError(f"{video}: has no frame {index + 1} (the labels file says the clip is longer)")
-
-
-def _labels(root: Path, row) -> tuple[int, np.ndarray]:
-    rel = str(row.get("labels_file", "") or "")
-    path = root / rel
-    if not rel or not path.is_file():
-        raise ValueError(f"{root}: clip {row['clip_id']}: labels file {rel!r} not found (needed for the apex and face box)")
-    with np.load(path) as z:
-        for key in ("au_intensities", "face_boxes"):
-            if key not in z:
-                raise ValueError(f"{path}: no {key!r} array")
-        apex = apex_index(z["au_intensities"])
-        boxes = np.asarray(z["face_boxes"], float)
-    if boxes.ndim != 2 or boxes.shape[1] != 4 or apex >= len(boxes):
-        raise ValueError(f"{path}: face_boxes has shape {boxes.shape}; expected (T, 4) with T > apex frame {apex}")
-    return apex, boxes[apex]
-
-
-def _apex_image(root: Path, row, apex: int) -> np.ndarray:
-    png = root / "frames" / str(row["clip_id"]) / f"{apex + 1:03d}.png"
-    if png.is_file():
-        from PIL import Image
-
-        return np.asarray(Image.open(png).convert("RGB"))
-    return decode_frame(root / str(row["file"]), apex)
-
-
-def _base_row(row) -> dict:
-    h, v = float(row.get("h_deg", 0.0)), float(row.get("v_deg", 0.0))
-    return {"clip_id": str(row["clip_id"]), "intended": str(row["emotion"]).lower(), "signal": str(row["animation_id"]),
-            "human_id": str(row["human_id"]), "group": str(row.get("group", "")), "gender": str(row.get("gender", "")),
-            "skin_tone": str(row.get("skin_tone", "")), "viewpoint": f"{h:+.0f},{v:+.0f}"}
-
-
-def pick_people(table, n: int) -> list[str]:
-    """Up to ``n`` humans for the apex sheet, in turn: a group not shown yet with the other gender than
-    the last pick, else a new group, else anyone left (manifest order within each rule)."""
-    people = [(str(r["human_id"]), str(r.get("group", "")), str(r.get("gender", "")))
-              for _, r in table.drop_duplicates("human_id").iterrows()]
-    picked: list[tuple[str, str, str]] = []
-    while len(picked) < min(n, len(people)):
-        left = [p for p in people if p not in picked]
-        groups = {p[1] for p in picked}
-        last = picked[-1][2] if picked else None
-        rules = (lambda p: p[1] not in groups and p[2] != last, lambda p: p[1] not in groups, lambda p: True)
-        picked.append(next(p for rule in rules for p in left if rule(p)))
-    return [p[0] for p in picked]
-
-
-def judge_dataset(root: Path, judge: FERJudge, config: JudgeConfig, log=print) -> tuple[list[dict], list]:
-    """One verdict row per clip of the manifest (judged in chunks, so memory stays flat), and the
-    apex crops of every signal for the sheet's people."""
-    from tqdm.auto import tqdm
-
-    from sim_env.dataset import read_manifest  # the one manifest reader (lazy: perception's only sim_env use)
-
-    table = read_manifest(root)
-    missing = [c for c in ("clip_id", "file", "labels_file", "emotion", "animation_id", "human_id") if c not in table.columns]
-    if missing:
-        raise ValueError(f"{root}: manifest lacks columns {missing}")
-    people = pick_people(table, config.sheet_people)
-    frontal = (table["h_deg"].abs() + table["v_deg"].abs()) if {"h_deg", "v_deg"} <= set(table.columns) else None
-    rows, sheet, chunk_rows, chunk_crops = [], {}, [], []
-
-    def flush():
-        for r, p in zip(chunk_rows, judge.predict_proba(chunk_crops) if chunk_crops else []):
-            _add_verdict(r, p)
-        chunk_rows.clear()
-        chunk_crops.clear()
-
-    for i, row in tqdm(list(table.iterrows()), desc="judging apex frames", leave=False):
-        apex, box = _labels(root, row)
-        crop = crop_square(_apex_image(root, row, apex), box, config.margin)
-        r = {**_base_row(row), "frame": apex + 1, "face_found": True}
-        key = (r["human_id"], r["signal"])
-        if r["human_id"] in people and (key not in sheet or (frontal is not None and frontal[i] < sheet[key][2])):
-            sheet[key] = (r, crop, frontal[i] if frontal is not None else 0.0)  # the most frontal view
-        rows.append(r)
-        chunk_rows.append(r)
-        chunk_crops.append(crop)
-        if len(chunk_crops) >= 256:
-            flush()
-    flush()
-    log(f"judged {len(rows)} clips of {root}")
-    order = {h: k for k, h in enumerate(people)}
-    cells = [(r, c) for (h, _), (r, c, _) in sorted(sheet.items(), key=lambda kv: (order[kv[0][0]], kv[0][1]))]
-    return rows, cells
 
 
 # ---------------------------------------------------------------------------------------------
@@ -265,7 +156,7 @@ def judge_real(root: Path, judge: FERJudge, config: JudgeConfig, log=print) -> t
         row = {"clip_id": str(item.relative_to(root)), "intended": label, "signal": label, "human_id": "",
                "group": "", "gender": "", "skin_tone": "", "viewpoint": "", "frame": len(faces), "face_found": bool(faces)}
         if faces:
-            _add_verdict(row, judge.predict_proba(faces).mean(axis=0))
+            add_verdict(row, judge.predict_proba(faces).mean(axis=0))
             if per_label[label] < config.sheet_people:
                 cells.append((row, faces[len(faces) // 2]))
                 per_label[label] += 1
@@ -278,7 +169,8 @@ def judge_real(root: Path, judge: FERJudge, config: JudgeConfig, log=print) -> t
 # ---------------------------------------------------------------------------------------------
 # Figures
 
-def _add_verdict(row: dict, p: np.ndarray) -> None:
+def add_verdict(row: dict, p: np.ndarray) -> None:
+    """Add the judge's probabilities ``p`` (7,), its 7-way verdict and its anger-vs-disgust verdict to ``row``."""
     p = np.asarray(p, float)
     row.update({f"p_{c}": float(v) for c, v in zip(JUDGE_CLASSES, p)})
     row["judged"] = JUDGE_CLASSES[int(np.argmax(p))]
@@ -368,15 +260,20 @@ def write_sheet(path: Path, cells: list, size: int, columns: int) -> Path | None
     """Apex crops with the judge's verdict (7-way argmax and its probability, anger-vs-disgust verdict)."""
     from PIL import Image
 
-    from sim_env.render.media import tile, write_png
+    from hrisim.io import atomic_path
 
     if not cells:
         return None
-    images = []
-    for row, crop in cells:
+    columns = max(1, min(columns, len(cells)))
+    rows, pad = -(-len(cells) // columns), 2
+    sheet = Image.new("RGB", (columns * size + (columns + 1) * pad, rows * size + (rows + 1) * pad), (255, 255, 255))
+    for i, (row, crop) in enumerate(cells):
         img = np.asarray(Image.fromarray(np.asarray(crop, np.uint8)).convert("RGB").resize((size, size), Image.BILINEAR))
-        images.append(_label_two_lines(img, *_verdict_text(row)))
-    return write_png(path, tile(np.stack(images), max(1, min(columns, len(images)))))
+        r, c = divmod(i, columns)
+        sheet.paste(Image.fromarray(_label_two_lines(img, *_verdict_text(row))), (pad + c * (size + pad), pad + r * (size + pad)))
+    with atomic_path(path) as tmp:
+        sheet.save(tmp, format="PNG")
+    return path
 
 
 def plot_confusion(path: Path, report: dict) -> Path | None:

@@ -1,10 +1,13 @@
 """``hrisim judge DATASET_OR_REAL_DIR --out DIR``: the independent FER judge on a dataset or real faces.
-Imports nothing heavy at module level."""
+
+A command of ``training`` (it reads generated datasets through their manifest; the judge itself and
+the real-folder reading are perception's). Imports nothing heavy at module level."""
 from __future__ import annotations
 
 
 def _cmd_judge(args) -> int:
-    from perception.judges.run import JudgeConfig, run_judge
+    from perception.judges.run import JudgeConfig
+    from training.judge_dataset import run_judge
 
     config = JudgeConfig(margin=args.margin, frames_per_clip=args.frames_per_clip, sheet_people=args.sheet_people,
                          device=args.device)
