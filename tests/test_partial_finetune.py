@@ -87,6 +87,12 @@ def test_partial_predictor_caches_trains_the_rest_and_saves_the_whole_network(tm
     assert probs.shape == (len(records), 3) and np.allclose(probs.sum(1), 1, atol=1e-5)
     model, config = load_checkpoint(p.save(tmp_path / "ckpt"))
     assert config["architecture"] == "facenet_inception_time"
+    # saved through the one predictor saver: the same checkpoint config as every other predictor
+    from training.predictors import NetworkPredictor, checkpoint_config
+
+    assert isinstance(p, NetworkPredictor)
+    expected = checkpoint_config(cfg, source, "facenet_inception_time", 4, {"freeze_facenet": False})
+    assert {k: config[k] for k in expected} == expected and expected["experiment"] == "partial" and expected["seed"] == 3
     crops = normalise_clip(np.asarray(source.crops(records[0])))[:4][None]
     model.eval(), p.module.eval()
     with torch.no_grad():

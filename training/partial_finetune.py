@@ -14,14 +14,14 @@ The saved model is the whole FaceNet (frozen prefix + trained blocks) with its I
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 
 import numpy as np
 import torch
 from torch import nn
 
 from training.features import ClipSource
+from training.predictors import NetworkPredictor
 from training.records import ClipRecord
 
 # InceptionResnetV1's blocks in forward order; "frozen up to B" trains everything after B.
@@ -153,8 +153,9 @@ class ActivationDataset(torch.utils.data.Dataset):
         return torch.from_numpy(np.asarray(act[window], np.float32)), record.label
 
 
-class PartialPredictor:
-    """The predictor interface of training.predictors for FaceNet frozen up to ``model.frozen_up_to``."""
+class PartialPredictor(NetworkPredictor):
+    """The predictor interface of training.predictors for FaceNet frozen up to ``model.frozen_up_to``
+    (training, probabilities and saving are :class:`~training.predictors.NetworkPredictor`'s)."""
 
     def __init__(self, cfg, source: ClipSource, seed: int):
         from perception.facenet import load_facenet
@@ -178,37 +179,11 @@ class PartialPredictor:
         return ActivationDataset(records, self.cache, int(self.cfg.model.length), train,
                                  self.cfg.model.augmented_variants if self.cfg.train.augment else 0, self.seed)
 
-    def fit(self, epoch_records: Callable[[int], Sequence[ClipRecord]], epochs: int,
-            val_records: Sequence[ClipRecord] | None = None, desc: str = "train"):
-        from training.loop import fit
-        from training.tensors import loader
-
-        bs = self.cfg.train.batch_size
-        batches = lambda e: loader(self.dataset(epoch_records(e), True), bs, True, self.seed, e)  # noqa: E731
-        val = (lambda: loader(self.dataset(val_records, False), bs, False, self.seed)) if val_records else None
-        return fit(self.module, batches, epochs, self.cfg.train, val, desc)
-
-    def predict_proba(self, records: Sequence[ClipRecord]) -> np.ndarray:
-        from training.loop import predict
-        from training.tensors import loader
-
-        return predict(self.module, loader(self.dataset(records, False), self.cfg.train.batch_size, False, self.seed), self.device)[0]
-
-    def state(self) -> dict:
-        return {k: v.detach().clone() for k, v in self.module.state_dict().items()}
-
-    def load_state(self, state: dict) -> None:
-        self.module.load_state_dict(state)
-
     def full_model(self) -> nn.Module:
         """The whole FaceNet (frozen prefix + trained blocks) and its head, as full fine-tuning saves it."""
         from perception.models.video_classifier import FaceNetInceptionTime
 
         return FaceNetInceptionTime(self.facenet, self.head, freeze_facenet=False)
 
-    def save(self, directory: Path) -> Path:
-        from perception.checkpoint import save_checkpoint
-        from training.predictors import checkpoint_config
-
-        config = checkpoint_config(self.cfg, self.source, "facenet_inception_time", self.cfg.model.length, {"freeze_facenet": False})
-        return save_checkpoint(directory, self.full_model(), config)
+    def checkpoint_model(self) -> tuple[nn.Module, str, dict]:
+        return self.full_model(), "facenet_inception_time", {"freeze_facenet": False}

@@ -5,6 +5,7 @@ embeddings, a network on images or a KNN-DTW classifier.
 """
 from __future__ import annotations
 
+import abc
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -20,23 +21,23 @@ from training.records import ClipRecord
 from training.tensors import ClipDataset, loader
 
 
+class NetworkPredictor(abc.ABC):
+    """What every torch predictor shares (training, probabilities, weights, saving). A subclass sets
+    ``cfg``, ``source``, ``seed``, ``device`` and ``module`` (the network that is trained) and says
+    which dataset reads its records and what its checkpoint holds."""
 
+    cfg: ExperimentConfig
+    source: ClipSource
+    seed: int
+    module: torch.nn.Module
 
-class TorchPredictor:
-    """A network and the input it reads: frozen FaceNet → InceptionTime on cached embeddings
-    ("embeddings"), fine-tuned FaceNet + InceptionTime on face crops ("crops"), or the 3D-CNN on whole
-    frames ("frames")."""
+    @abc.abstractmethod
+    def dataset(self, records: Sequence[ClipRecord], train: bool) -> torch.utils.data.Dataset:
+        """The (input, label) items of ``records`` this predictor's network reads."""
 
-    def __init__(self, cfg: ExperimentConfig, source: ClipSource, seed: int, network: tuple | None = None):
-        self.cfg, self.source, self.seed = cfg, source, seed
-        self.device = resolve_device(cfg.train.device)
-        torch.manual_seed(seed)  # the same seed gives the same initial weights
-        self.module, self.mode = network or build_network(cfg, self.device)
-        self.module.to(self.device)
-
-    def dataset(self, records: Sequence[ClipRecord], train: bool) -> ClipDataset:
-        m = self.cfg.model
-        return ClipDataset(records, self.source, self.mode, m.length, train, self.cfg.train.augment, self.seed, m.frame_size)
+    @abc.abstractmethod
+    def checkpoint_model(self) -> tuple[torch.nn.Module, str, dict]:
+        """(model to save, its architecture name, model_kwargs) for :func:`save_predictor`."""
 
     def fit(self, epoch_records: Callable[[int], Sequence[ClipRecord]], epochs: int,
             val_records: Sequence[ClipRecord] | None = None, desc: str = "train") -> list[EpochLog]:
@@ -56,14 +57,40 @@ class TorchPredictor:
         self.module.load_state_dict(state)
 
     def save(self, directory: Path) -> Path:
-        """A checkpoint ExpressionRecognizer can load (a head trained on embeddings is saved as the
-        "inception_time" architecture, which the recognizer feeds with FaceNet embeddings)."""
-        from perception.checkpoint import save_checkpoint
+        """A checkpoint ExpressionRecognizer can load."""
+        model, architecture, model_kwargs = self.checkpoint_model()
+        return save_predictor(directory, model, self.cfg, self.source, architecture, self.cfg.model.length, model_kwargs)
 
+
+class TorchPredictor(NetworkPredictor):
+    """A network and the input it reads: frozen FaceNet → InceptionTime on cached embeddings
+    ("embeddings"), fine-tuned FaceNet + InceptionTime on face crops ("crops"), or the 3D-CNN on whole
+    frames ("frames")."""
+
+    def __init__(self, cfg: ExperimentConfig, source: ClipSource, seed: int, network: tuple | None = None):
+        self.cfg, self.source, self.seed = cfg, source, seed
+        self.device = resolve_device(cfg.train.device)
+        torch.manual_seed(seed)  # the same seed gives the same initial weights
+        self.module, self.mode = network or build_network(cfg, self.device)
+        self.module.to(self.device)
+
+    def dataset(self, records: Sequence[ClipRecord], train: bool) -> ClipDataset:
+        m = self.cfg.model
+        return ClipDataset(records, self.source, self.mode, m.length, train, self.cfg.train.augment, self.seed, m.frame_size)
+
+    def checkpoint_model(self) -> tuple[torch.nn.Module, str, dict]:
+        """The network as trained (a head trained on embeddings is saved as the "inception_time"
+        architecture, which the recognizer feeds with FaceNet embeddings)."""
         kwargs = {"embeddings": {}, "crops": {"freeze_facenet": False}, "frames": {"input_size": self.cfg.model.frame_size}}[self.mode]
-        architecture = architecture_for(self.cfg.model.kind, self.mode)
-        config = checkpoint_config(self.cfg, self.source, architecture, self.cfg.model.length, kwargs)
-        return save_checkpoint(directory, self.module, config)
+        return self.module, architecture_for(self.cfg.model.kind, self.mode), kwargs
+
+
+def save_predictor(directory: Path, model, cfg: ExperimentConfig, source: ClipSource, architecture: str, seq_len: int,
+                   model_kwargs: dict) -> Path:
+    """Save a trained ``model`` as a perception checkpoint with :func:`checkpoint_config` (every predictor saves here)."""
+    from perception.checkpoint import save_checkpoint
+
+    return save_checkpoint(directory, model, checkpoint_config(cfg, source, architecture, seq_len, model_kwargs))
 
 
 def checkpoint_config(cfg: ExperimentConfig, source: ClipSource, architecture: str, seq_len: int, model_kwargs: dict) -> dict:
@@ -136,9 +163,7 @@ class KNNPredictor:
         raise ValueError("knn_dtw has no weights to pre-train")
 
     def save(self, directory: Path) -> Path:
-        from perception.checkpoint import save_checkpoint
-
-        return save_checkpoint(directory, self.knn, checkpoint_config(self.cfg, self.source, "knn_dtw", self.length, {}))
+        return save_predictor(directory, self.knn, self.cfg, self.source, "knn_dtw", self.length, {})
 
     @property
     def chosen_k(self) -> int | None:
