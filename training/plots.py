@@ -6,7 +6,8 @@ from pathlib import Path
 import numpy as np
 
 
-def _figure():
+def figure_module():
+    """matplotlib.pyplot on the Agg backend (no display needed)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -17,7 +18,7 @@ def _figure():
 
 def plot_confusion(cm, classes, path: Path, title: str) -> Path:
     """Counts with row-normalised shading (rows = true class)."""
-    plt = _figure()
+    plt = figure_module()
     cm = np.asarray(cm)
     rows = cm.sum(1, keepdims=True)
     frac = np.divide(cm, rows, out=np.zeros(cm.shape, float), where=rows > 0)
@@ -31,12 +32,12 @@ def plot_confusion(cm, classes, path: Path, title: str) -> Path:
     ax.set_yticks(range(len(classes)), classes)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
-    return _save(plt, fig, ax, title, path)
+    return save_figure(plt, fig, ax, title, path)
 
 
 def plot_groups(per_group: dict[str, dict], path: Path, title: str) -> Path:
     """Accuracy per group with the number of clips above each bar."""
-    plt = _figure()
+    plt = figure_module()
     names = list(per_group)
     accs = [per_group[g]["accuracy"] for g in names]
     fig, ax = plt.subplots(figsize=(max(3.5, 0.9 * len(names) + 1.5), 3.2), dpi=120)
@@ -45,10 +46,11 @@ def plot_groups(per_group: dict[str, dict], path: Path, title: str) -> Path:
         ax.text(bar.get_x() + bar.get_width() / 2, bar.get_height() + 0.02, f"n={per_group[g]['n']}", ha="center", fontsize=8)
     ax.set_ylim(0, 1.1)
     ax.set_ylabel("accuracy")
-    return _save(plt, fig, ax, title, path)
+    return save_figure(plt, fig, ax, title, path)
 
 
-def _save(plt, fig, ax, title: str, path: Path) -> Path:
+def save_figure(plt, fig, ax, title: str, path: Path) -> Path:
+    """Title (wrapped), tight layout, save to ``path`` and close: how every report figure ends."""
     import textwrap
 
     ax.set_title("\n".join(textwrap.wrap(title, 48)), fontsize=9)  # long run names would be clipped

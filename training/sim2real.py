@@ -322,12 +322,15 @@ def markdown(report: dict) -> str:
 
 def write_plots(folder: Path, report: dict, results: dict) -> list[str]:
     """conditions.png (accuracy and F1 with intervals), learning_curve.png, groups.png, confusions."""
-    import matplotlib
+    from training.plots import figure_module, plot_confusion, save_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = figure_module()
 
-    from training.plots import plot_confusion
+    def finish(fig, ax, name: str, title: str, ylabel: str, legend_size: int = 8) -> str:
+        ax.set_ylim(0, 1)
+        ax.set_ylabel(ylabel)
+        ax.legend(fontsize=legend_size)
+        return save_figure(plt, fig, ax, f"sim2real: {title}", folder / name).name
 
     names = list(report["results"])
     files = []
@@ -340,14 +343,7 @@ def write_plots(folder: Path, report: dict, results: dict) -> list[str]:
         ax.bar(x + (j - 0.5) * 0.38, vals, 0.38, yerr=err, capsize=3, label="accuracy" if key == "accuracy" else "macro-F1")
     ax.axhline(1 / len(report["task_classes"]), color="grey", ls=":", lw=1, label="chance")
     ax.set_xticks(x, [TITLES[k] for k in names])
-    ax.set_ylim(0, 1)
-    ax.set_ylabel("pooled real test folds")
-    ax.legend(fontsize=8)
-    ax.set_title("sim2real: conditions (95 % subject-bootstrap intervals)")
-    fig.tight_layout()
-    fig.savefig(folder / "conditions.png")
-    plt.close(fig)
-    files.append("conditions.png")
+    files.append(finish(fig, ax, "conditions.png", "conditions (95 % subject-bootstrap intervals)", "pooled real test folds"))
 
     fig, ax = plt.subplots(figsize=(6.4, 3.8), dpi=120)
     fr = [float(f) for f in report["config"]["fractions"]]
@@ -361,14 +357,7 @@ def write_plots(folder: Path, report: dict, results: dict) -> list[str]:
     ax.set_xscale("log")
     ax.set_xticks(fr, [f"{100 * f:g} %" for f in fr])
     ax.set_xlabel("share of the real training folds")
-    ax.set_ylabel("accuracy")
-    ax.set_ylim(0, 1)
-    ax.legend(fontsize=8)
-    ax.set_title("sim2real: learning curve")
-    fig.tight_layout()
-    fig.savefig(folder / "learning_curve.png")
-    plt.close(fig)
-    files.append("learning_curve.png")
+    files.append(finish(fig, ax, "learning_curve.png", "learning curve", "accuracy"))
 
     groups = sorted({g for v in report["per_group"].values() for g in v})
     fig, ax = plt.subplots(figsize=(6.4, 3.6), dpi=120)
@@ -377,14 +366,7 @@ def write_plots(folder: Path, report: dict, results: dict) -> list[str]:
         vals = [report["per_group"][k].get(g, {}).get("accuracy", np.nan) for g in groups]
         ax.bar(np.arange(len(groups)) + (i - (len(names) - 1) / 2) * width, vals, width, label=TITLES[k])
     ax.set_xticks(range(len(groups)), groups)
-    ax.set_ylim(0, 1)
-    ax.set_ylabel("accuracy")
-    ax.legend(fontsize=7)
-    ax.set_title("sim2real: per group")
-    fig.tight_layout()
-    fig.savefig(folder / "groups.png")
-    plt.close(fig)
-    files.append("groups.png")
+    files.append(finish(fig, ax, "groups.png", "per group", "accuracy", legend_size=7))
     for k, r in results.items():
         files.append(plot_confusion(r["confusion_matrix"], CLASSES, folder / f"{k}_confusion.png", f"sim2real: {TITLES[k]}").name)
     return files
