@@ -64,12 +64,11 @@ def _labels(root: Path, row) -> tuple[int, np.ndarray]:
     path = root / rel
     if not rel or not path.is_file():
         raise ValueError(f"{root}: clip {row['clip_id']}: labels file {rel!r} not found (needed for the apex and face box)")
-    with np.load(path) as z:
-        for key in ("au_intensities", "face_boxes"):
-            if key not in z:
-                raise ValueError(f"{path}: no {key!r} array")
-        apex = apex_index(z["au_intensities"])
-        boxes = np.asarray(z["face_boxes"], float)
+    from sim_env.dataset.store import read_labels  # the store's reader of labels/*.npz
+
+    labels = read_labels(path, ("au_intensities", "face_boxes"))
+    apex = apex_index(labels["au_intensities"])
+    boxes = np.asarray(labels["face_boxes"], float)
     if boxes.ndim != 2 or boxes.shape[1] != 4 or apex >= len(boxes):
         raise ValueError(f"{path}: face_boxes has shape {boxes.shape}; expected (T, 4) with T > apex frame {apex}")
     return apex, boxes[apex]

@@ -1,4 +1,4 @@
-"""``hrisim generate`` and ``hrisim dataset audit|merge``."""
+"""``hrisim generate`` and ``hrisim dataset audit|merge|export-coco``."""
 from __future__ import annotations
 
 import argparse
@@ -46,6 +46,23 @@ def _cmd_merge(args) -> int:
     return 0
 
 
+def _cmd_export_coco(args) -> int:
+    from sim_env.dataset.coco import export_coco
+
+    export_coco(args.directory, args.out, split=args.split, step=args.step)
+    return 0
+
+
+def _step(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return value
+
+
 def register(sub, groups) -> None:
     gen = sub.add_parser(
         "generate", help="render a synthetic dataset: humans × animations × viewpoints → clips + manifest + card",
@@ -87,7 +104,7 @@ def register(sub, groups) -> None:
     gen.add_argument("--quiet", action="store_true", help="no progress bar")
     gen.set_defaults(func=_cmd_generate)
 
-    ds = sub.add_parser("dataset", help="generated datasets: audit checksums and balance, merge shards")
+    ds = sub.add_parser("dataset", help="generated datasets: audit checksums and balance, merge shards, export COCO JSON")
     dsub = ds.add_subparsers(dest="dataset_command", required=True, metavar="SUBCOMMAND")
     audit = dsub.add_parser("audit", help="re-verify every file's checksum and print the balance tables (exit 1 on problems)")
     audit.add_argument("directory")
@@ -97,3 +114,13 @@ def register(sub, groups) -> None:
     merge.add_argument("out", help="the merged dataset folder (may be the shared folder the shards wrote to)")
     merge.add_argument("shards", nargs="*", help="shard folders to copy in (none: OUT already holds every shard)")
     merge.set_defaults(func=_cmd_merge)
+    coco = dsub.add_parser(
+        "export-coco", help="face boxes and 5 landmarks per frame as COCO keypoint JSON",
+        description="One COCO image per frame (file_name frames/<clip>/<NNN>.png as --png writes it; video + "
+        "frame_index name the same frame in the clip's MP4) and one 'face' annotation with its box and the five "
+        "landmarks of labels/*.npz. The file is validated, then written atomically.")
+    coco.add_argument("directory", help="a `hrisim generate` dataset folder")
+    coco.add_argument("--out", required=True, help="the JSON file to write")
+    coco.add_argument("--split", choices=["all", "train", "val"], default="all", help="which clips")
+    coco.add_argument("--step", type=_step, default=1, help="every N-th frame of each clip")
+    coco.set_defaults(func=_cmd_export_coco)

@@ -122,6 +122,27 @@ def read_manifest(root: Path, required: tuple[str, ...] = ()):
     return frame
 
 
+def read_labels(path: Path, fields: Sequence[str]) -> dict[str, np.ndarray]:
+    """Arrays ``fields`` of one clip's ``labels/<clip_id>.npz`` (schema in the module docstring; no
+    pickles). A missing or unreadable file, or one without a field, is a ``DatasetError`` naming it."""
+    import zipfile
+
+    path = Path(path)
+    if not path.is_file():
+        raise DatasetError(f"{path}: labels file not found")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            missing = [f for f in fields if f not in z.files]
+            if missing:
+                raise DatasetError(f"{path}: labels file has no {', '.join(map(repr, missing))} array "
+                                   f"(it holds {', '.join(z.files)})")
+            return {f: np.asarray(z[f]) for f in fields}
+    except DatasetError:
+        raise
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as exc:  # a corrupt or truncated file, whatever numpy says
+        raise DatasetError(f"{path}: unreadable labels file ({type(exc).__name__}: {exc})") from None
+
+
 def write_manifest(root: Path, rows: list[dict]) -> Path:
     """manifest.csv + manifest.parquet, each written to a temporary name and renamed."""
     import pandas as pd
