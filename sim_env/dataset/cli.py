@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import shlex
 import sys
+import warnings
 
 
 def _shard(text: str) -> tuple[int, int]:
@@ -16,15 +19,49 @@ def _shard(text: str) -> tuple[int, int]:
     return index, count
 
 
+@contextlib.contextmanager
+def folded_warnings(category: type[Warning], what: str, write=None):
+    """Warnings of ``category`` raised inside the block are not printed one by one (each with its
+    source line) but folded into one line at its end, written to stderr: how many, whose (the text
+    before each message's first ':'), and the first message in full. Other warnings pass through as
+    usual; ``HRISIM_VERBOSE=1`` prints every warning as Python does."""
+    if os.environ.get("HRISIM_VERBOSE") == "1":
+        yield
+        return
+    write = write or (lambda line: print(line, file=sys.stderr))
+    caught: list[str] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", category)  # count each, not just the first from a source line
+        passed_on = warnings.showwarning
+
+        def show(message, cat, filename, lineno, file=None, line=None):
+            if issubclass(cat, category):
+                caught.append(str(message))
+            else:
+                passed_on(message, cat, filename, lineno, file, line)
+
+        warnings.showwarning = show
+        try:
+            yield
+        finally:
+            if caught:
+                whose = list(dict.fromkeys(m.split(":", 1)[0] for m in caught))
+                names = ", ".join(whose[:6]) + (f" and {len(whose) - 6} more" if len(whose) > 6 else "")
+                write(f"{category.__name__} x{len(caught)} ({what}): {names}; first: {caught[0]} "
+                      "(HRISIM_VERBOSE=1 prints each)")
+
+
 def _cmd_generate(args) -> int:
     from sim_env.dataset import GenerateConfig, generate_dataset
+    from sim_env.render.actor import AssetWarning
 
     # Every option defaults to None, so ``given`` is what the user typed; it overrides a preset.
     given = {k: v for k, v in vars(args).items()
              if k in GenerateConfig.__dataclass_fields__ and v is not None and k != "out"}
     config = GenerateConfig.preset(args.preset, args.out, **given) if args.preset else GenerateConfig(out=args.out, **given)
     command = "hrisim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[0].endswith("hrisim") else None
-    result = generate_dataset(config, progress=not args.quiet, command=command)
+    with folded_warnings(AssetWarning, "MakeHuman assets not in any asset root; documented built-in fallbacks drawn"):
+        result = generate_dataset(config, progress=not args.quiet, command=command)
     seconds = max(result.seconds, 1e-9)
     print(f"rendered {result.rendered_clips} clips ({result.skipped_clips} already done) in {result.seconds:.1f} s: "
           f"{60 * result.rendered_clips / seconds:.1f} clips/min, {result.rendered_clips * config.frames / seconds:.1f} frames/s")
