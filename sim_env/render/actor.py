@@ -23,7 +23,7 @@ from humans.materials import Material
 from humans.mesh import HumanBody, HumanFrames, normal_operator, rotation_ypr, smooth_normals
 from humans.proxies import Proxy
 from humans.topology import EYE_VERTICES, PartTopology, part_topologies, textured_part
-from sim_env.render.face_detail import EYE_ROUGHNESS, shade_part
+from sim_env.render.face_detail import EYE_ROUGHNESS, SkinFolds, shade_part
 from sim_env.render.renderer import DynamicMesh, Renderer, TexturedDynamicMesh
 
 # Parts drawn from hm08 geometry; the eyes are our own spheres (see ``humans.appearance``).
@@ -129,7 +129,9 @@ def _texture_or_fallback(material, roots, fallback_rgb, kind: str, with_alpha: b
 
 class HumanActor:
     def __init__(self, body: HumanBody, appearance: Appearance, variant: str = "head",
-                 look: AssetLook | None = None):
+                 look: AssetLook | None = None, folds: bool = True):
+        """``folds``: shade expression folds on the built-in skin from its compression each frame
+        (``face_detail.SkinFolds``); a MakeHuman skin texture is drawn as it is."""
         import pyrender
 
         self.body = body
@@ -177,6 +179,11 @@ class HumanActor:
                 skin=skin_surface(appearance)[part.vertex_ids] if name == "skin" else None,
             )
         self._drawn = tuple(drawn)
+        self._folds = None
+        if folds and "skin" in drawn:
+            part = self.parts["skin"]
+            self._folds = SkinFolds(body.rest_vertices[part.vertex_ids], part.triangles, part.vertex_ids)
+        self._skin_frames = None  # (T, V, 2) per-frame skin attributes (roughness, occlusion x folds)
         self._attached = {}
         for part in outfit.meshes:
             name = f"builtin_{part.name}"
@@ -284,6 +291,15 @@ class HumanActor:
             geometry[name] = (source[:, topo.vertex_ids], normals[:, topo.vertex_ids])
         eye_rot = helper_eye_rotations(self.body.rest_vertices, frames.vertices) if gaze_in_mesh else np.stack([bone, bone], 1)
         self._prepared = (frames, geometry, eye_rot)
+        self._skin_frames = None
+        if self._folds is not None:
+            surface = self.meshes["skin"].primitive.texcoord_1
+            base = getattr(self, "_skin_surface", None)
+            if base is None:
+                base = self._skin_surface = np.array(surface, np.float32)
+            frames_attr = np.repeat(base[None], t, 0)
+            frames_attr[..., 1] *= self._folds.occlusion(geometry["skin"][0])
+            self._skin_frames = frames_attr
 
     def prepare_basis(self, frames: HumanFrames, eye_yaw_pitch_deg: np.ndarray | None = None,
                       gaze_in_mesh: bool = False) -> None:
@@ -293,12 +309,12 @@ class HumanActor:
         frame: small motions (blinks, head sway, gaze) superposed on any prepared expression without
         a new mesh forward. The prepared expression frames are kept.
         """
-        saved = self._prepared
+        saved, saved_skin = self._prepared, self._skin_frames
         self.prepare(frames, eye_yaw_pitch_deg, gaze_in_mesh)
         basis_frames, geometry, _ = self._prepared
         self._basis = ({name: (pos[1:] - pos[:1], nor[1:] - nor[:1]) for name, (pos, nor) in geometry.items()},
                        basis_frames.eye_centres[1:] - basis_frames.eye_centres[:1])
-        self._prepared = saved
+        self._prepared, self._skin_frames = saved, saved_skin
 
     def show(self, scene, index: int, basis_weights: np.ndarray | None = None,
              eye_rotation: np.ndarray | None = None, root_pose: np.ndarray | None = None) -> None:
@@ -318,6 +334,8 @@ class HumanActor:
                 n = n + np.tensordot(basis_weights, dn, 1)
                 n = n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-9)
             self.meshes[name].update(p, n)
+        if self._skin_frames is not None:  # the expression's folds travel with the skin attributes
+            self.meshes["skin"].primitive.texcoord_1 = self._skin_frames[index]
         root = np.eye(4) if root_pose is None else np.asarray(root_pose, np.float64)
         if not np.array_equal(root, getattr(self, "_root", np.eye(4))):  # re-pose nodes only when it moves
             for node in self._nodes:

@@ -86,3 +86,79 @@ def shade_part(name: str, vertex_ids: np.ndarray, colours: np.ndarray) -> np.nda
     if name not in ("skin", "teeth", "tongue"):
         return colours
     return (np.asarray(colours, np.float32) * mouth_occlusion()[vertex_ids, None]).astype(np.float32)
+
+
+# ----------------------------------------------------------------------------- expression folds
+# Skin that an action unit pushes together folds: AU4's brows drawn together raise vertical furrows
+# in the glabella, AU9 bunches the skin of the nose root into transverse wrinkles, AU10 and AU12 deepen
+# the nasolabial folds, AU1+2 furrow the forehead, AU6 makes crow's feet, AU17 wrinkles the chin
+# (Ekman, Friesen & Hager, FACS Manual 2002, the "appearance changes" of each AU). The rig moves the
+# skin but the rasteriser draws no fold, so the compression is measured per frame and shaded as an
+# occlusion of the skin (the "tension map" of game and film face rigs, which blend wrinkle maps by
+# how much each region is squashed): the fold's valley receives less light, ambient and direct.
+#
+# Compression of a triangle: 1 - its smallest principal stretch against the person's own neutral
+# face (the deformation gradient's smaller singular value), so a triangle squashed in one direction
+# and stretched in the other (skin bunching into a fold) counts, and rigid head motion does not.
+FOLD_START, FOLD_FULL = 0.08, 0.45  # compression where a fold begins to show / is fully formed
+FOLD_DEPTH = 0.72  # the share of the skin's occlusion factor a full fold takes away
+FOLD_REGION_MM = (-125.0, 95.0)  # face frame z range (chin to upper forehead) where folds are shaded
+
+
+class SkinFolds:
+    """Per-frame fold occlusion of the skin part (vertices ``vertex_ids`` of hm08, ``triangles``
+    indexing them), from the compression of each frame against ``rest_positions``."""
+
+    def __init__(self, rest_positions: np.ndarray, triangles: np.ndarray, vertex_ids: np.ndarray):
+        import scipy.sparse as sp
+
+        from humans.appearance import face_frame_coordinates
+        from humans.body_model import template_vertices
+
+        rest = np.asarray(rest_positions, np.float64)
+        self.triangles = np.asarray(triangles, np.int64)
+        a, b, c = (rest[self.triangles[:, k]] for k in range(3))
+        e1, e2 = b - a, c - a
+        u = e1 / np.maximum(np.linalg.norm(e1, axis=1, keepdims=True), 1e-12)
+        n = np.cross(e1, e2)
+        n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
+        w = np.cross(n, u)
+        rest_2d = np.stack([np.stack([(e1 * u).sum(1), (e2 * u).sum(1)], 1),
+                            np.stack([(e1 * w).sum(1), (e2 * w).sum(1)], 1)], 1)  # (F, 2, 2)
+        det = np.linalg.det(rest_2d)
+        ok = np.abs(det) > 1e-14
+        self._inverse = np.zeros_like(rest_2d)
+        self._inverse[ok] = np.linalg.inv(rest_2d[ok])
+        nv, nf = len(rest), len(self.triangles)
+        rows = self.triangles.ravel()
+        cols = np.repeat(np.arange(nf), 3)
+        weights = np.repeat(np.where(ok, 0.5 * np.abs(det), 0.0), 3)  # area-weighted average over the ring
+        incidence = sp.csr_matrix((weights, (rows, cols)), shape=(nv, nf))
+        total = np.asarray(incidence.sum(1)).ravel()
+        self._to_vertices = sp.diags(1.0 / np.maximum(total, 1e-18)) @ incidence
+        # one step of neighbour averaging: a fold is a soft valley, not a faceted patch
+        adjacency = sp.csr_matrix((np.ones(nf * 3), (rows, cols)), shape=(nv, nf)) @ incidence.T.sign()
+        adjacency = adjacency + sp.identity(nv)
+        self._smooth = sp.diags(1.0 / np.asarray(adjacency.sum(1)).ravel()) @ adjacency
+        z = face_frame_coordinates(np.asarray(template_vertices()))[vertex_ids, 2] * 1000.0
+        lo, hi = FOLD_REGION_MM
+        self._region = (_smoothstep(lo - 15.0, lo, z) * _smoothstep(hi + 15.0, hi, z)).astype(np.float32)
+
+    def compression(self, positions: np.ndarray) -> np.ndarray:
+        """(T, V) per-vertex compression in [0, 1) of ``positions`` (T, V, 3)."""
+        p = np.asarray(positions, np.float64)
+        t = self.triangles
+        d = np.stack([p[:, t[:, 1]] - p[:, t[:, 0]], p[:, t[:, 2]] - p[:, t[:, 0]]], -1)  # (T, F, 3, 2)
+        f = d @ self._inverse  # deformation gradient, (T, F, 3, 2)
+        g = np.swapaxes(f, -1, -2) @ f  # (T, F, 2, 2), eigenvalues = squared principal stretches
+        tr = g[..., 0, 0] + g[..., 1, 1]
+        det = g[..., 0, 0] * g[..., 1, 1] - g[..., 0, 1] * g[..., 1, 0]
+        smallest = np.sqrt(np.maximum(0.5 * (tr - np.sqrt(np.maximum(tr * tr - 4 * det, 0.0))), 0.0))
+        per_triangle = np.clip(1.0 - smallest, 0.0, 1.0)
+        per_vertex = (self._to_vertices @ per_triangle.T)
+        return np.asarray(self._smooth @ per_vertex).T.astype(np.float32)
+
+    def occlusion(self, positions: np.ndarray) -> np.ndarray:
+        """(T, V) factors in (0, 1] that multiply the skin's occlusion: 1 where nothing folds."""
+        fold = _smoothstep(FOLD_START, FOLD_FULL, self.compression(positions)) * self._region
+        return (1.0 - FOLD_DEPTH * fold).astype(np.float32)

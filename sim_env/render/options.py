@@ -43,6 +43,7 @@ class RenderOptions:
     lighting: Any = "studio"
     background: Any = "grey"
     antialias: str = "ssaa1.5"
+    folds: bool = True  # expression folds shaded from the skin's compression (face_detail.SkinFolds)
 
     def __post_init__(self) -> None:
         for name in ("width", "height"):
@@ -69,6 +70,8 @@ class RenderOptions:
             raise ValueError(f"RenderOptions.camera_jitter: {exc}") from None
         from sim_env.render.renderer import ANTIALIAS
 
+        if not isinstance(self.folds, bool):
+            raise ValueError(f"RenderOptions.folds: expected true or false, got {self.folds!r}")
         if self.antialias not in ANTIALIAS:
             raise ValueError(f"RenderOptions.antialias: expected one of {ANTIALIAS}, got {self.antialias!r}")
         roots = self.asset_roots

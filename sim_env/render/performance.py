@@ -143,7 +143,7 @@ def make_actor(human, options, variant: str = "head"):
     from sim_env.render.actor import HumanActor
 
     look = asset_look(human, options.asset_roots) if options.appearance == "assets" else None
-    return HumanActor(body_for(human), appearance_for(human), variant, look=look)
+    return HumanActor(body_for(human), appearance_for(human), variant, look=look, folds=options.folds)
 
 
 def prepare_actor(actor, performance: Performance) -> None:
