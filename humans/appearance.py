@@ -50,6 +50,54 @@ def mst_albedo(tone: int) -> np.ndarray:
     return srgb_to_linear(mst_rgb(tone))
 
 
+# Facial skin is redder than the MST swatches of the lighter tones (CIELAB a* of 0 to 3.5 for MST
+# 1-5, which reads grey-yellow, "ashy", on a face): spectrophotometry of faces finds facial redness
+# a* about the same in every ethnic group (Xiao et al. 2017, "Characterising the variations in
+# ethnic skin colours", Skin Research and Technology 23:21-29: groups differ in lightness and
+# yellowness, not facial redness; cheek and forehead are redder than the arm), near 10 for light
+# and medium skin, and lower chroma for the darkest skin (which lies on a "blackness" scale). A
+# face keeps its swatch's lightness L* and yellowness b* (what the Monk scale orders) and takes
+# at least FACE_REDNESS of redness, scaled down below L* = 40; b* is kept at least 0.9 a* so light
+# skin stays peach rather than pink (the three palest lose up to 4 L* to stay inside sRGB).
+FACE_REDNESS = 10.0
+
+
+def face_skin_rgb(tone: int) -> np.ndarray:
+    """sRGB (0..1) of facial skin of Monk tone ``tone``: its swatch's L* and b*, facial redness a*
+    (see :data:`FACE_REDNESS`)."""
+    L, a, b = srgb_to_lab(mst_rgb(tone))
+    a = max(a, FACE_REDNESS * float(np.clip(L / 40.0, 0.5, 1.0)))
+    b = max(b, 0.9 * a)
+    rgb = lab_to_srgb(np.array([L, a, b]))
+    while rgb.max() > 1.0:  # the palest swatches sit at the sRGB gamut's edge: keep hue, lose a little L*
+        L -= 0.25
+        rgb = lab_to_srgb(np.array([L, a, b]))
+    return np.clip(rgb, 0.0, 1.0).astype(np.float32)
+
+
+_XYZ_FROM_LINEAR = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]])
+_D65 = np.array([0.95047, 1.0, 1.08883])
+
+
+def srgb_to_lab(rgb) -> np.ndarray:
+    """CIELAB (D65) of sRGB colours (..., 3) in 0..1."""
+    lin = srgb_to_linear(np.asarray(rgb, np.float64)).astype(np.float64)
+    xyz = lin @ _XYZ_FROM_LINEAR.T / _D65
+    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])], -1)
+
+
+def lab_to_srgb(lab) -> np.ndarray:
+    """sRGB (..., 3), unclipped, of CIELAB (D65) colours."""
+    lab = np.asarray(lab, np.float64)
+    fy = (lab[..., 0] + 16) / 116
+    f = np.stack([fy + lab[..., 1] / 500, fy, fy - lab[..., 2] / 200], -1)
+    xyz = np.where(f > 6 / 29, f ** 3, 3 * (6 / 29) ** 2 * (f - 4 / 29)) * _D65
+    lin = xyz @ np.linalg.inv(_XYZ_FROM_LINEAR).T
+    lin = np.clip(lin, 0.0, None)
+    return np.where(lin <= 0.0031308, 12.92 * lin, 1.055 * lin ** (1 / 2.4) - 0.055)
+
+
 def srgb_to_linear(c: np.ndarray) -> np.ndarray:
     c = np.asarray(c, dtype=np.float32)
     return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4).astype(np.float32)
@@ -83,13 +131,14 @@ class Appearance:
     # Age parameters for skin detail (0 = young adult skin, 1 = about 80 years): folds
     # (nasolabial, periorbital, forehead lines) and texture (blotches) grow with it.
     age_folds: float = 0.0
+    long_hair_mm: float = 200.0  # how far long straight/wavy hair falls below the eyes
 
 
 def appearance_for(spec) -> Appearance:
     """A person's default look from their spec: tone, sex, age, eye colour, seed."""
     rng = np.random.default_rng([int(spec.seed), 7])
     tone = int(spec.effective_skin_tone)
-    skin = mst_rgb(tone)
+    skin = face_skin_rgb(tone)
     darkness = (tone - 1) / 9.0
     # Lips: darker and redder than the skin on light tones, darker and browner on dark tones.
     lip_tint = np.array([0.80, 0.42, 0.42]) * (1 - darkness) + np.array([0.42, 0.25, 0.24]) * darkness
@@ -123,6 +172,7 @@ def appearance_for(spec) -> Appearance:
         hair=None if bald else tuple(float(x) for x in hair),
         hairline=float(np.clip((0.5 if male else 0.15) * old + rng.uniform(0.0, 0.25), 0, 1)),
         blush=float((0.35 if tone <= 5 else 0.15) * rng.uniform(0.7, 1.3)),
+        long_hair_mm=140.0 if male else 200.0,
         seed=int(spec.seed),
     )
 

@@ -186,7 +186,8 @@ def shell(geo: HeadGeometry, name: str, weight: np.ndarray, thickness_mm, colour
           rng_seed: int, bumps_mm: float = 0.0, bump_scale_mm: float = 12.0, streaks: float = 0.12,
           follow: str = "head", roughness: float = 0.75, min_mm: float = 1.2,
           round_to: tuple[np.ndarray, float] | None = None, subdivide: int = 0,
-          smooth_edge: int = 0, double_sided: bool = False) -> AttachedMesh | None:
+          smooth_edge: int = 0, double_sided: bool = False,
+          sparse: tuple[float, float] | None = None) -> AttachedMesh | None:
     """The skin triangles where ``weight`` (per hm08 vertex, 0..1) is positive, lifted along the
     rest normals by ``thickness_mm`` (scalar or per vertex) scaled by a smooth edge taper.
 
@@ -194,6 +195,9 @@ def shell(geo: HeadGeometry, name: str, weight: np.ndarray, thickness_mm, colour
     400 triangles), ``smooth_edge``: that many rounds of neighbour averaging of the weight, so thick
     hair rises gradually from the hairline. ``round_to`` = (centre_mm, radius_mm): blend the lifted
     surface toward a sphere (afros). ``double_sided``: draw folds of thick, bumpy hair too.
+    ``sparse`` = (lo, hi): keep each (final) triangle only where its mean weight exceeds a seeded
+    threshold drawn uniformly in [lo, hi], so thin hair thins out triangle by triangle (a stippled,
+    broken edge instead of a solid one: geometry standing in for alpha).
     """
     from humans.appearance import srgb_to_linear
 
@@ -214,6 +218,11 @@ def shell(geo: HeadGeometry, name: str, weight: np.ndarray, thickness_mm, colour
         tris = tris[(w[tris] > 0.02).all(1)]
         if len(tris) == 0:
             return None
+    if sparse is not None:
+        threshold = np.random.default_rng([rng_seed, 3]).uniform(sparse[0], sparse[1], len(tris))
+        tris = tris[w[tris].mean(1) > threshold]
+        if len(tris) == 0:
+            return None
     for _ in range(smooth_edge):
         w = np.minimum(w, _neighbour_mean(w, tris))
     taper = _smooth(0.0, 0.6, w)
@@ -228,6 +237,10 @@ def shell(geo: HeadGeometry, name: str, weight: np.ndarray, thickness_mm, colour
     offsets = (target - geo.p[anchors]) / 1000.0
     shade = 1.0 + streaks * _noise3(p * np.array([4.0, 1.0, 0.35]), 6.0, rng_seed + 1)
     colours = np.clip(np.asarray(colour_srgb, np.float32)[None] * shade[:, None], 0, 1)
+    if sparse is not None:  # drop the vertices no kept triangle uses (they would be posed per frame)
+        used, tris = np.unique(tris, return_inverse=True)
+        tris = tris.reshape(-1, 3)
+        anchors, offsets, colours = anchors[used], offsets[used], colours[used]
     return AttachedMesh(name, anchors.astype(np.int64), offsets.astype(np.float32),
                         tris.astype(np.int32), srgb_to_linear(colours),
                         follow=follow, roughness=roughness, double_sided=double_sided)
@@ -398,7 +411,9 @@ def curtain(geo: HeadGeometry, name: str, w: np.ndarray, colour, length_mm: floa
 
 def _strand_roots(geo: HeadGeometry, w: np.ndarray, count: int, rng) -> np.ndarray:
     """``count`` scalp vertex ids spread over the back and sides (farthest-point sampling)."""
-    pool = np.flatnonzero((w > 0.8) & (geo.p[:, 1] > 15.0) & (geo.p[:, 2] > -20.0))
+    # behind the temples (y > 35 mm), so strands frame the face from the sides and back and do not
+    # hang across the cheeks when the head is seen from above or below
+    pool = np.flatnonzero((w > 0.8) & (geo.p[:, 1] > 35.0) & (geo.p[:, 2] > -20.0))
     pts = geo.p[pool]
     chosen = [int(rng.integers(len(pool)))]
     dist = np.linalg.norm(pts - pts[chosen[0]], axis=1)
@@ -468,8 +483,14 @@ class HairLook:
     colour: tuple[float, float, float]  # sRGB
 
 
-def build_hair(style: str, geo: HeadGeometry, colour_srgb, seed: int, hairline: float = 0.2) -> HairLook:
-    """The meshes of a built-in ``style`` on the person's rest geometry."""
+# Curl bumps: a curl's size at 160 px, no finer than twice the subdivided scalp's vertex spacing
+# (about 6 mm; finer noise aliases into facets and spikes), and low enough that an afro or curly
+# head keeps the rounded, even outline it has in photographs.
+def build_hair(style: str, geo: HeadGeometry, colour_srgb, seed: int, hairline: float = 0.2,
+               long_mm: float = 200.0) -> HairLook:
+    """The meshes of a built-in ``style`` on the person's rest geometry; ``long_mm``: how far long
+    straight or wavy hair falls below the eyes (200 mm: past the shoulders; 140 mm: to the neck,
+    as men's long hair is usually cut)."""
     if style not in HAIR_STYLES:
         raise ValueError(f"unknown hair style {style!r}: expected one of {', '.join(HAIR_STYLES)}")
     colour = tuple(float(c) for c in colour_srgb)
@@ -485,45 +506,51 @@ def build_hair(style: str, geo: HeadGeometry, colour_srgb, seed: int, hairline: 
         thick = 7.0 + 7.0 * _smooth(20.0, 90.0, geo.p[:, 2])
         meshes.append(shell(geo, "hair", w, thick, colour, seed, subdivide=1, smooth_edge=1))
     elif style == "coily_short":
-        meshes.append(shell(geo, "hair", w, 9.0, colour, seed, bumps_mm=4.0, bump_scale_mm=7.0,
+        meshes.append(shell(geo, "hair", w, 9.0, colour, seed, bumps_mm=3.0, bump_scale_mm=10.0,
                             streaks=0.18, subdivide=1, smooth_edge=2, double_sided=True))
     elif style == "curly":
         wc = scalp_weight(geo, front - 4.0, nape_mm=-70.0, sideburn_mm=-10.0)
         paint = wc
         thick = 16.0 + 14.0 * _smooth(-40.0, 60.0, geo.p[:, 2])
-        meshes.append(shell(geo, "hair", wc, thick, colour, seed, bumps_mm=9.0,
+        meshes.append(shell(geo, "hair", wc, thick, colour, seed, bumps_mm=6.0,
                             bump_scale_mm=14.0, streaks=0.2, subdivide=1, smooth_edge=3, double_sided=True))
     elif style == "afro":
         wa = scalp_weight(geo, front - 3.0, nape_mm=-60.0, sideburn_mm=0.0)
         paint = wa
         centre = np.array([0.0, float(geo.p[wa > 0.5, 1].mean()) + 20.0, 45.0], np.float32)
-        meshes.append(shell(geo, "hair", wa, 24.0, colour, seed, bumps_mm=11.0, bump_scale_mm=10.0,
+        meshes.append(shell(geo, "hair", wa, 24.0, colour, seed, bumps_mm=6.0, bump_scale_mm=12.0,
                             streaks=0.22, round_to=(centre, 122.0), subdivide=1, smooth_edge=4, double_sided=True))
     elif style in ("long_straight", "long_wavy"):
         wavy = style == "long_wavy"
         meshes.append(shell(geo, "hair", w, 8.0, colour, seed, bumps_mm=3.0 if wavy else 0.0,
                             bump_scale_mm=20.0, subdivide=1, smooth_edge=1))
-        meshes.append(curtain(geo, "hair_long", w, colour, length_mm=200.0, seed=seed,
+        meshes.append(curtain(geo, "hair_long", w, colour, length_mm=long_mm, seed=seed,
                               wave_mm=7.0 if wavy else 0.0))
     elif style == "ponytail":
+        # a high ponytail: tied at the back of the crown, the tail rising before it falls, so
+        # that it shows above the head from the front (a low one is hidden behind the head)
         meshes.append(shell(geo, "hair", w, 5.0, colour, seed, streaks=0.18, subdivide=1))
-        back = geo.p[w > 0.5]
-        knot = np.array([0.0, float(back[:, 1].max()) + 8.0, 25.0], np.float32)
-        meshes.append(blob(geo, "hair_knot", w, colour, knot, (16.0, 14.0, 16.0), seed))
-        t = np.linspace(0, 1, 12)[:, None]
-        path = knot + np.array([0.0, 18.0, -4.0]) * np.sqrt(t) + np.array([0.0, 10.0, -170.0]) * t ** 1.4
-        pts, tris = tube(path, 17.0 * (1.0 - 0.6 * t[:, 0]) + 3.0, sides=10)
+        scalp = geo.p[w > 0.5]
+        top_z = float(scalp[:, 2].max())
+        crown = scalp[scalp[:, 2] > top_z - 30.0]
+        knot = np.array([0.0, float(crown[:, 1].max()) + 6.0, top_z - 14.0], np.float32)
+        meshes.append(blob(geo, "hair_knot", w, colour, knot, (17.0, 15.0, 17.0), seed))
+        t = np.linspace(0, 1, 14)[:, None]
+        path = (knot + np.array([0.0, 30.0, 0.0]) * np.sqrt(t) + np.array([0.0, 0.0, 55.0]) * np.sin(np.pi * np.sqrt(t))
+                + np.array([0.0, 12.0, -225.0]) * t ** 2.0)
+        pts, tris = tube(path, 16.0 * (1.0 - 0.55 * t[:, 0]) + 3.0, sides=10)
         anchor = blob(geo, "_", w, colour, knot, (1, 1, 1), seed).anchors[0]
         rng = np.random.default_rng(seed)
         shade = 1.0 + 0.15 * np.sin(np.arange(len(pts)) % 10 * 2.1) + 0.03 * rng.standard_normal(len(pts))
         meshes.append(surface(geo, "hair_tail", pts, tris, np.array([anchor]), colour, shade=shade,
                               anchors=np.full(len(pts), anchor), double_sided=False))
     elif style == "bun":
+        # a top knot on the crown, a little back: visible above the head from the front
         meshes.append(shell(geo, "hair", w, 5.0, colour, seed, streaks=0.18, subdivide=1))
         top = geo.p[w > 0.5]
-        bun = np.array([0.0, float(np.percentile(top[:, 1], 85)) + 10.0, float(top[:, 2].max()) - 12.0],
+        bun = np.array([0.0, float(np.percentile(top[:, 1], 60)), float(top[:, 2].max()) + 12.0],
                        np.float32)
-        meshes.append(blob(geo, "hair_bun", w, colour, bun, (30.0, 28.0, 26.0), seed))
+        meshes.append(blob(geo, "hair_bun", w, colour, bun, (30.0, 28.0, 24.0), seed))
     elif style in ("braids", "locs"):
         meshes.append(shell(geo, "hair", w, 6.0, colour, seed, bumps_mm=2.0, bump_scale_mm=6.0,
                             streaks=0.25, subdivide=1))
@@ -536,40 +563,76 @@ def build_hair(style: str, geo: HeadGeometry, colour_srgb, seed: int, hairline: 
 
 
 # -- facial hair -------------------------------------------------------------------------------
-def facial_hair_weight(geo: HeadGeometry, kind: str, lips: np.ndarray) -> np.ndarray:
-    """(V,) 0..1 where ``kind`` (stubble, moustache, goatee, beard) grows."""
+# How facial hair is drawn (after photographs of FACS-neutral faces with stubble, moustaches,
+# goatees and beards): hair grows at a density that rises over several millimetres from bare skin,
+# so an edge is never a line; the skin shows through where the density is low; the moustache sits
+# on the upper lip between the nose and the vermilion border and follows the lip down to the mouth
+# corners, the chin hair starts under the lower lip, and nothing covers the red of the lips or the
+# mouth opening. Drawn as (1) paint of the hair colour on the skin at a mottled coverage below 1
+# (stubble is this alone) and (2) for longer hair a thin shell whose small triangles are kept with
+# a probability equal to the local density: at 160 px a broken, stippled edge, as hair reads.
+FACIAL_HAIR_SHELL_MM = {"moustache": 2.2, "goatee": 3.0, "beard": 5.5}  # thickness where dense
+FACIAL_HAIR_PAINT = {"stubble": 0.5, "moustache": 0.8, "goatee": 0.8, "beard": 0.8}  # max coverage
+
+
+def facial_hair_density(geo: HeadGeometry, kind: str, lips: np.ndarray) -> np.ndarray:
+    """(V,) 0..1 hair density of ``kind`` (stubble, moustache, goatee, beard) on the person's mesh,
+    zero on and just around the lips (``lips``: the painted vermilion weight of each vertex)."""
     from humans.topology import BODY_VERTICES
 
     x, y, z = geo.p[:, 0], geo.p[:, 1], geo.p[:, 2]
     ax = np.abs(x)
-    n = geo.p.shape[0]
-    body = np.arange(n) < BODY_VERTICES[1]
-    front = y < 75.0
-    no_lips = 1.0 - _smooth(0.05, 0.4, lips)
-    # upper lip band between the nose base and the lip
-    moustache = _smooth(-44.0, -50.0, z) * _smooth(-68.0, -60.0, z) * _smooth(33.0, 25.0, ax) * (y < 0)
-    chin = _smooth(-74.0, -80.0, z) * _smooth(-130.0, -118.0, z) * _smooth(28.0, 20.0, ax) * (y < 20)
+    body = np.arange(geo.p.shape[0]) < BODY_VERTICES[1]
+    # Upper lip: from under the nostrils (z about -46 mm) down to the vermilion; the ends follow the
+    # lip line down past the mouth corners (|x| 24..30 mm), a little sparser on the philtrum.
+    corner = _smooth(16.0, 27.0, ax)
+    top = -47.0 - 2.0 * _smooth(8.0, 18.0, ax) - 10.0 * corner  # lower toward the corners
+    bottom = -66.0 - 8.0 * corner  # the vermilion mask below cuts the lip itself out
+    moustache = (_smooth(top + 1.0, top - 3.0, z) * _smooth(bottom - 3.0, bottom + 1.0, z)
+                 * _smooth(31.0, 26.0, ax) * (y < 0) * (1.0 - 0.15 * _smooth(6.0, 0.0, ax)))
+    # Chin: under the lower lip (a soul patch narrow at the top) over the chin to under it.
+    chin_half = 8.0 + 14.0 * _smooth(-82.0, -96.0, z)
+    chin = (_smooth(-78.0, -84.0, z) * _smooth(-124.0, -114.0, z) * _smooth(chin_half + 3.0, chin_half - 2.0, ax)
+            * (y < 25))
+    # joins from the moustache's ends down beside the mouth to the chin (a circle beard)
+    join = _smooth(-62.0, -68.0, z) * _smooth(-92.0, -84.0, z) * np.exp(-((ax - 27.0) / 4.0) ** 2) * (y < 0)
     if kind == "moustache":
         w = moustache
     elif kind == "goatee":
-        w = np.maximum(moustache, chin)
-    else:  # beard and stubble: cheeks below the cheekbones, jaw, chin and under the chin
-        cheek_top = np.interp(ax, [0, 30, 50, 70], [-44.0, -50.0, -38.0, -10.0])
-        w = _smooth(0.0, -8.0, z - cheek_top) * _smooth(-150.0, -128.0, z) * front
-        w = w * _smooth(75.0, 60.0, y) * (1 - _smooth(65.0, 75.0, ax) * (y > 40))
+        w = np.maximum(np.maximum(moustache, chin), join)
+    else:  # stubble and beard: cheeks below a line from the sideburn to the mouth corner, jaw,
+        # chin and under the chin to the neck
+        cheek_top = np.interp(ax, [0, 26, 34, 48, 60, 72], [-48.0, -58.0, -56.0, -40.0, -22.0, -5.0])
+        w = _smooth(2.0, -14.0, z - cheek_top) * _smooth(-150.0, -132.0, z)
+        w = w * _smooth(78.0, 62.0, y) * (1 - _smooth(64.0, 72.0, ax) * (y > 45))  # not behind the ears
+        w = w * (1.0 - 0.35 * _smooth(-112.0, -135.0, z))  # thinner down the neck
         w = np.maximum(w, moustache)
-    return (w * no_lips * body).astype(np.float32)
+    no_lips = 1.0 - _smooth(0.02, 0.25, lips)
+    return (np.clip(w, 0.0, 1.0) * no_lips * body).astype(np.float32)
+
+
+def facial_hair_weight(geo: HeadGeometry, kind: str, lips: np.ndarray) -> np.ndarray:
+    """Alias of :func:`facial_hair_density` (the name older code uses)."""
+    return facial_hair_density(geo, kind, lips)
 
 
 def build_facial_hair(kind: str, geo: HeadGeometry, colour_srgb, seed: int,
                       lips: np.ndarray) -> HairLook:
-    """Stubble is paint only; a moustache, goatee or beard is a shell on the face."""
+    """Stubble is paint only; a moustache, goatee or beard is paint plus a sparse-edged shell
+    (see the notes above :data:`FACIAL_HAIR_SHELL_MM`). Colour: ``colour_srgb``, the person's hair."""
     if kind == "none":
         return HairLook((), None, tuple(colour_srgb))
-    w = facial_hair_weight(geo, kind, lips)
+    density = facial_hair_density(geo, kind, lips)
+    rng = np.random.default_rng([seed, 31])
+    # mottling: clumps a few mm across and single-vertex speckle, so coverage is never uniform
+    mottle = np.clip(0.5 + 0.5 * _noise3(geo.p, 5.0, seed + 7), 0.0, 1.0)
+    speckle = rng.uniform(0.0, 1.0, density.shape[0]).astype(np.float32)
+    coverage = FACIAL_HAIR_PAINT[kind] * density * (0.7 + 0.2 * mottle + 0.1 * speckle)
     if kind == "stubble":
-        return HairLook((), 0.6 * w, tuple(colour_srgb))
-    thick = {"moustache": 2.5, "goatee": 4.5, "beard": 8.0}[kind]
-    mesh = shell(geo, "facial_hair", w, thick, colour_srgb, seed + 5, bumps_mm=1.2,
-                 bump_scale_mm=6.0, streaks=0.15, min_mm=0.8)
-    return HairLook((mesh,) if mesh is not None else (), 0.7 * w, tuple(colour_srgb))
+        return HairLook((), np.clip(coverage, 0, 1).astype(np.float32), tuple(colour_srgb))
+    thick = FACIAL_HAIR_SHELL_MM[kind] * density ** 0.7
+    mesh = shell(geo, "facial_hair", density, thick, colour_srgb, seed + 5, bumps_mm=0.3,
+                 bump_scale_mm=4.0, streaks=0.18, min_mm=0.3, subdivide=1, roughness=0.6,
+                 sparse=(0.15, 0.85))
+    return HairLook((mesh,) if mesh is not None else (), np.clip(coverage, 0, 1).astype(np.float32),
+                    tuple(colour_srgb))

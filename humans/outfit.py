@@ -149,7 +149,8 @@ def _build_outfit(appearance, rest_vertices, variant, hair, brows, age_folds) ->
         fold = tuple(float(c) for c in skin * 0.62)
         paint.append((0.55 * appearance.age_folds * age_fold_weights(), fold))
     if hair and appearance.headscarf is None:
-        look = build_hair(appearance.hair_style, geo, hair_rgb, seed, appearance.hairline)
+        look = build_hair(appearance.hair_style, geo, hair_rgb, seed, appearance.hairline,
+                          appearance.long_hair_mm)
         meshes += look.meshes
         if look.scalp_paint is not None:
             paint.append((look.scalp_paint, look.colour))

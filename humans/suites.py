@@ -294,7 +294,9 @@ def _balanced_look(sex: str, group: str, age: float, person: int) -> dict:
     rng = np.random.default_rng([_BALANCED_SEED, 5, SEXES.index(sex), g, person])
     look = look_fields(sex, group, age, slot=person, texture=g + person, rng=rng)
     if sex == "male":
-        look["facial_hair"] = (("stubble", "none", "beard"), ("beard", "moustache", "none"),
+        # the man with medium/long hair (person 2 of a cell) always has some facial hair, so
+        # that long hair does not make a clean-shaven man read as a woman at 160 px
+        look["facial_hair"] = (("none", "stubble", "beard"), ("beard", "moustache", "none"),
                                ("none", "goatee", "stubble"), ("moustache", "stubble", "beard"))[g][person]
     look["glasses"] = "none"
     if person == (g + (sex == "male")) % 3:  # one person in every other cell, rotating ages

@@ -41,14 +41,15 @@ def test_every_style_has_its_own_shape(person):
             assert len(pts) == 0, style  # the scalp shows (buzz: painted on the skin)
             continue
         assert len(pts) > 200, style
-        extents[style] = (pts[:, 2].min(), np.abs(pts[:, 0]).max(), pts[:, 1].max())
+        extents[style] = (pts[:, 2].min(), np.abs(pts[:, 0]).max(), pts[:, 1].max(), pts[:, 2].max())
         if length == "long" and style != "bun":  # a bun is long hair tied up
             assert pts[:, 2].min() < -100.0, (style, pts[:, 2].min())  # below the chin
         else:
             assert pts[:, 2].min() > -110.0, (style, pts[:, 2].min())
     assert extents["afro"][1] > extents["short"][1] + 25.0  # volume
-    assert extents["ponytail"][2] > extents["short"][2] + 20.0  # the tail sticks out behind
-    assert extents["bun"][2] > extents["short"][2] + 10.0
+    assert extents["ponytail"][2] > extents["short"][2] + 10.0  # the tail sticks out behind
+    assert extents["ponytail"][3] > extents["short"][3] + 10.0  # a high ponytail shows from the front
+    assert extents["bun"][3] > extents["short"][3] + 15.0  # a top knot, seen from the front
 
 
 def test_hair_follows_head_motion(person):
