@@ -3,6 +3,10 @@ without it, for a few balanced24 people, 160 px, 3 paper views x 10 frames, best
 
 Run: python benchmarks/look.py   (prints figures; not a test). CPU time (process_time, all of the
 process's threads, llvmpipe's included) is reported, not wall time, so a loaded machine skews it less.
+
+     python benchmarks/look.py --sheet docs/images/balanced24.png
+writes the README's contact sheet instead: balanced24, neutral, frontal, default render settings
+(built-in look), 160 px cells, 256-colour PNG so it stays small in the repository.
 """
 from __future__ import annotations
 
@@ -53,5 +57,27 @@ def main(reps: int = 3, frames: int = 10) -> None:
     print(f"mean: without {wo:.1f}, with {w:.1f} ms CPU/frame -> {w / wo:.2f}x")
 
 
+def write_sheet(out: str) -> None:
+    from pathlib import Path
+
+    from PIL import Image
+
+    from humans.suites import balanced24
+    from sim_env.render.sheets import suite_sheet
+
+    sheet = suite_sheet(balanced24(), size=160, appearance="builtin")
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(sheet).quantize(colors=256, method=Image.Quantize.MEDIANCUT,
+                                    dither=Image.Dither.NONE).save(out, optimize=True)
+    print(out)
+
+
 if __name__ == "__main__":
-    main()
+    import sys
+
+    if len(sys.argv) == 3 and sys.argv[1] == "--sheet":
+        write_sheet(sys.argv[2])
+    elif len(sys.argv) == 1:
+        main()
+    else:
+        sys.exit("usage: python benchmarks/look.py [--sheet OUT.png]")
