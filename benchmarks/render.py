@@ -1,9 +1,11 @@
 """Render benchmark: mesh build ms/frame, render ms/frame at 160 and 256 px, clip frames/s.
 
-Run: python benchmarks/render.py   (prints figures; not a test)
+Run: python benchmarks/render.py   (prints figures; not a test). Compare the CPU ms/frame figure
+between trees on a shared machine; frames/s is wall clock.
 """
 from __future__ import annotations
 
+import os
 import resource
 import time
 
@@ -63,11 +65,13 @@ def main() -> None:
 
     with Renderer(160, 160) as renderer:
         render_clip(human, signal, paper9()[:1], n_frames=2, size=160, renderer=renderer)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         clip = render_clip(human, signal, paper9(), n_frames=25, size=160, renderer=renderer)
-        dt = time.perf_counter() - t0
+        dt, cpu = time.perf_counter() - t0, time.process_time() - c0
     n = clip.frames.shape[0] * clip.frames.shape[1]
-    print(f"clip: 25 frames x 9 views at 160 px = {n} frames in {dt:.2f} s -> {n / dt:.1f} frames/s (one core)")
+    print(f"clip: 25 frames x 9 views at 160 px = {n} frames in {dt:.2f} s -> {n / dt:.1f} frames/s (one core); "
+          f"{cpu / n * 1000:.1f} CPU ms/frame (all threads: comparable on a shared machine)")
+    print(f"load average: {os.getloadavg()[0]:.1f}")
     print(f"peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 
 
