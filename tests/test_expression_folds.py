@@ -45,7 +45,7 @@ def folds(person):
 
 def _occlusion(folds, person, key):
     perf = Performance(person, None if key is None else hold(key), 1)
-    return folds.occlusion(perf.frames.vertices[:, PART.vertex_ids])[0]
+    return folds.occlusion(perf.frames.vertices[:, PART.vertex_ids], perf.au_intensities)[0]
 
 
 def test_no_fold_on_a_neutral_or_rigidly_moved_face(folds, person):
@@ -65,6 +65,7 @@ def test_no_fold_on_a_neutral_or_rigidly_moved_face(folds, person):
     ("10", "nasolabial", "glabella"),  # the nasolabial fold deepens
     ("12", "nasolabial", "glabella"),
     ("6", "crow", "glabella"),  # crow's feet
+    ("17", "chin", "nose_root"),  # the chin boss dimples (an AU-driven fold: the rig does not squash it)
 ])
 def test_each_au_folds_the_skin_facs_names(folds, person, key, folded, smooth):
     occ = _occlusion(folds, person, key)

@@ -254,8 +254,11 @@ class HumanActor:
             self._eye_nodes = [scene.add(self.eye_mesh, pose=np.eye(4)) for _ in range(2)]
 
     def prepare(self, frames: HumanFrames, eye_yaw_pitch_deg: np.ndarray | None = None,
-                gaze_in_mesh: bool = False) -> None:
+                gaze_in_mesh: bool = False, au_intensities: dict | None = None) -> None:
         """Precompute every frame's part geometry (batched normals) before ``show``.
+
+        ``au_intensities`` (AU number -> (T,)): the AUs shown, for the folds FACS names where the rig
+        does not squash the skin (``face_detail.AU_FOLDS``).
 
         ``eye_yaw_pitch_deg``: gaze the eyes add to the mesh (eye bones). ``gaze_in_mesh``: the
         mesh's eye helpers already carry the gaze (morph-target rigs); built-in eyeballs then take
@@ -298,7 +301,7 @@ class HumanActor:
             if base is None:
                 base = self._skin_surface = np.array(surface, np.float32)
             frames_attr = np.repeat(base[None], t, 0)
-            frames_attr[..., 1] *= self._folds.occlusion(geometry["skin"][0])
+            frames_attr[..., 1] *= self._folds.occlusion(geometry["skin"][0], au_intensities)
             self._skin_frames = frames_attr
 
     def prepare_basis(self, frames: HumanFrames, eye_yaw_pitch_deg: np.ndarray | None = None,

@@ -103,6 +103,12 @@ def shade_part(name: str, vertex_ids: np.ndarray, colours: np.ndarray) -> np.nda
 FOLD_START, FOLD_FULL = 0.08, 0.45  # compression where a fold begins to show / is fully formed
 FOLD_DEPTH = 0.72  # the share of the skin's occlusion factor a full fold takes away
 FOLD_REGION_MM = (-125.0, 95.0)  # face frame z range (chin to upper forehead) where folds are shaded
+# Where an AU wrinkles skin that the rig moves without squashing it, the fold is shaded from the AU's
+# intensity over the region FACS names: AU17's mentalis pushes the chin boss up and wrinkles its skin
+# like orange peel (FACS Manual 2002, AU17: "the chin boss may show wrinkles or dimpling"). Region in
+# the face frame (|x| limit, z range, mm) and the occlusion taken at full intensity; a fixed per-vertex
+# mottle makes it a dimpled patch, not a smudge.
+AU_FOLDS = {17: ((18.0, -117.0, -90.0), 0.6)}
 
 
 class SkinFolds:
@@ -140,9 +146,15 @@ class SkinFolds:
         adjacency = sp.csr_matrix((np.ones(nf * 3), (rows, cols)), shape=(nv, nf)) @ incidence.T.sign()
         adjacency = adjacency + sp.identity(nv)
         self._smooth = sp.diags(1.0 / np.asarray(adjacency.sum(1)).ravel()) @ adjacency
-        z = face_frame_coordinates(np.asarray(template_vertices()))[vertex_ids, 2] * 1000.0
+        x, y, z = (face_frame_coordinates(np.asarray(template_vertices()))[vertex_ids] * 1000.0).T
         lo, hi = FOLD_REGION_MM
         self._region = (_smoothstep(lo - 15.0, lo, z) * _smoothstep(hi + 15.0, hi, z)).astype(np.float32)
+        mottle = 0.35 + 0.65 * np.random.default_rng(17).random(len(x))
+        self._au_maps = {}
+        for au, ((half_width, z_lo, z_hi), depth) in AU_FOLDS.items():
+            mask = (_smoothstep(half_width + 6.0, half_width, np.abs(x)) * _smoothstep(z_lo - 6.0, z_lo, z)
+                    * _smoothstep(z_hi + 6.0, z_hi, z) * _smoothstep(5.0, -10.0, y))
+            self._au_maps[au] = (depth * mask * mottle).astype(np.float32)
 
     def compression(self, positions: np.ndarray) -> np.ndarray:
         """(T, V) per-vertex compression in [0, 1) of ``positions`` (T, V, 3)."""
@@ -158,7 +170,13 @@ class SkinFolds:
         per_vertex = (self._to_vertices @ per_triangle.T)
         return np.asarray(self._smooth @ per_vertex).T.astype(np.float32)
 
-    def occlusion(self, positions: np.ndarray) -> np.ndarray:
-        """(T, V) factors in (0, 1] that multiply the skin's occlusion: 1 where nothing folds."""
-        fold = _smoothstep(FOLD_START, FOLD_FULL, self.compression(positions)) * self._region
-        return (1.0 - FOLD_DEPTH * fold).astype(np.float32)
+    def occlusion(self, positions: np.ndarray, au_intensities: dict | None = None) -> np.ndarray:
+        """(T, V) factors in (0, 1] that multiply the skin's occlusion: 1 where nothing folds.
+
+        ``au_intensities`` (AU number -> (T,)): adds the folds of ``AU_FOLDS`` by intensity."""
+        factor = 1.0 - FOLD_DEPTH * _smoothstep(FOLD_START, FOLD_FULL, self.compression(positions)) * self._region
+        for au, weights in self._au_maps.items():
+            level = (au_intensities or {}).get(au)
+            if level is not None:
+                factor = factor * (1.0 - np.clip(np.asarray(level, np.float32), 0, 1)[:, None] * weights)
+        return factor.astype(np.float32)

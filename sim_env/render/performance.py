@@ -148,4 +148,5 @@ def make_actor(human, options, variant: str = "head"):
 
 def prepare_actor(actor, performance: Performance) -> None:
     """Give ``actor`` every frame of ``performance`` (batched normals), ready for ``actor.show``."""
-    actor.prepare(performance.frames, performance.eye_angles(actor.look), gaze_in_mesh=performance.gaze_in_mesh)
+    actor.prepare(performance.frames, performance.eye_angles(actor.look), gaze_in_mesh=performance.gaze_in_mesh,
+                  au_intensities=performance.au_intensities)
