@@ -17,6 +17,7 @@ import functools
 
 import numpy as np
 
+from humans.mesh import kabsch_rotations
 from humans.spec import HAIR_STYLES, HumanSpec
 
 # style -> (length, texture); "-" for no hair.
@@ -128,14 +129,7 @@ def skull_vertices() -> np.ndarray:
 def head_rotations(rest: np.ndarray, vertices: np.ndarray) -> np.ndarray:
     """(T, 3, 3) rotation of the skull from rest to each frame (Kabsch fit)."""
     idx = skull_vertices()
-    a = rest[idx] - rest[idx].mean(0)
-    b = vertices[:, idx] - vertices[:, idx].mean(1, keepdims=True)
-    h = np.einsum("ni,tnj->tij", a, b)
-    u, _, vt = np.linalg.svd(h)
-    d = np.sign(np.linalg.det(np.swapaxes(vt, 1, 2) @ np.swapaxes(u, 1, 2)))
-    fix = np.broadcast_to(np.eye(3), h.shape).copy()
-    fix[:, 2, 2] = d
-    return (np.swapaxes(vt, 1, 2) @ fix @ np.swapaxes(u, 1, 2)).astype(np.float32)
+    return kabsch_rotations(rest[idx], vertices[:, idx])
 
 
 # -- geometry helpers ------------------------------------------------------------------------------

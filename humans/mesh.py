@@ -192,6 +192,19 @@ class HumanBody:
         )
 
 
+def kabsch_rotations(rest_points: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """(T, 3, 3) float32 best rotations taking ``rest_points`` (N, 3) to each frame of ``points``
+    (T, N, 3), both centred first (Kabsch): how a rigid part (skull, eye) turned."""
+    a = rest_points - rest_points.mean(0)
+    b = points - points.mean(1, keepdims=True)
+    h = np.einsum("ni,tnj->tij", a, b)
+    u, _, vt = np.linalg.svd(h)
+    d = np.sign(np.linalg.det(np.swapaxes(vt, 1, 2) @ np.swapaxes(u, 1, 2)))
+    fix = np.broadcast_to(np.eye(3), h.shape).copy()
+    fix[:, 2, 2] = d
+    return (np.swapaxes(vt, 1, 2) @ fix @ np.swapaxes(u, 1, 2)).astype(np.float32)
+
+
 def _eye_centres(vertices: np.ndarray) -> np.ndarray:
     return np.stack(
         [vertices[:, slice(*EYE_VERTICES[s])].mean(1) for s in ("L", "R")], axis=1

@@ -20,7 +20,7 @@ from humans.appearance import Appearance, eyeball_mesh, skin_surface, skin_verte
 from humans.hair import head_rotations, pose as pose_attached
 from humans.assets import AssetRoots, SpecAssets
 from humans.materials import Material
-from humans.mesh import HumanBody, HumanFrames, normal_operator, rotation_ypr, smooth_normals
+from humans.mesh import HumanBody, HumanFrames, kabsch_rotations, normal_operator, rotation_ypr, smooth_normals
 from humans.proxies import Proxy
 from humans.topology import EYE_VERTICES, PartTopology, part_topologies, textured_part
 from sim_env.render.face_detail import EYE_ROUGHNESS, SkinFolds, shade_part
@@ -373,12 +373,5 @@ def helper_eye_rotations(rest: np.ndarray, vertices: np.ndarray) -> np.ndarray:
     out = np.empty((vertices.shape[0], 2, 3, 3), np.float32)
     for side, key in enumerate(("L", "R")):
         sl = slice(*EYE_VERTICES[key])
-        a = rest[sl] - rest[sl].mean(0)
-        b = vertices[:, sl] - vertices[:, sl].mean(1, keepdims=True)
-        h = np.einsum("ni,tnj->tij", a, b)
-        u, _, vt = np.linalg.svd(h)
-        d = np.sign(np.linalg.det(np.swapaxes(vt, 1, 2) @ np.swapaxes(u, 1, 2)))
-        fix = np.broadcast_to(np.eye(3), h.shape).copy()
-        fix[:, 2, 2] = d
-        out[:, side] = np.swapaxes(vt, 1, 2) @ fix @ np.swapaxes(u, 1, 2)
+        out[:, side] = kabsch_rotations(rest[sl], vertices[:, sl])
     return out
