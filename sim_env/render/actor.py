@@ -183,6 +183,7 @@ class HumanActor:
         if folds and "skin" in drawn:
             part = self.parts["skin"]
             self._folds = SkinFolds(body.rest_vertices[part.vertex_ids], part.triangles, part.vertex_ids)
+            self._skin_surface = np.array(self.meshes["skin"].primitive.texcoord_1, np.float32)  # folds scale its occlusion
         self._skin_frames = None  # (T, V, 2) per-frame skin attributes (roughness, occlusion x folds)
         self._attached = {}
         for part in outfit.meshes:
@@ -296,11 +297,7 @@ class HumanActor:
         self._prepared = (frames, geometry, eye_rot)
         self._skin_frames = None
         if self._folds is not None:
-            surface = self.meshes["skin"].primitive.texcoord_1
-            base = getattr(self, "_skin_surface", None)
-            if base is None:
-                base = self._skin_surface = np.array(surface, np.float32)
-            frames_attr = np.repeat(base[None], t, 0)
+            frames_attr = np.repeat(self._skin_surface[None], t, 0)
             frames_attr[..., 1] *= self._folds.occlusion(geometry["skin"][0], au_intensities)
             self._skin_frames = frames_attr
 
