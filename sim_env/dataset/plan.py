@@ -52,6 +52,8 @@ class GenerateConfig:
     png: bool = False
     val_humans: float = PAPER_VAL_FRACTION
     workers: int = 1
+    backend: str = "local"  # or "ray" (sim_env.dataset.ray_backend): where the groups render
+    ray_address: str | None = None  # backend ray: None starts a local Ray; "auto" | HOST:PORT joins a cluster
     limit: int | None = None
     shard: tuple[int, int] = (0, 1)
 
@@ -68,6 +70,10 @@ class GenerateConfig:
             raise ValueError(f"fps must be a number of frames per second in (0, 240], got {self.fps!r}")
         if self.workers < 1:
             raise ValueError(f"workers must be at least 1, got {self.workers}")
+        if self.backend not in ("local", "ray"):
+            raise ValueError(f"backend must be 'local' or 'ray', got {self.backend!r}")
+        if self.ray_address is not None and self.backend != "ray":
+            raise ValueError(f"ray_address {self.ray_address!r} needs backend 'ray'")
         if self.limit is not None and self.limit < 1:
             raise ValueError(f"limit must be at least 1, got {self.limit}")
         object.__setattr__(self, "val_humans", float(self.val_humans))  # 1 and 1.0 are one setting
@@ -96,7 +102,7 @@ class GenerateConfig:
 
     def content_fields(self) -> dict:
         """The fields that decide what the dataset contains (a resumed run must match them)."""
-        skip = {"out", "workers", "limit", "shard"}
+        skip = {"out", "workers", "backend", "ray_address", "limit", "shard"}
         return {k: v for k, v in dataclasses.asdict(self).items() if k not in skip}
 
 
