@@ -3,7 +3,7 @@
 The unit of work is a *group*: one human playing one animation, seen from all of its viewpoints.
 Mesh deformation is shared by the views of a group, so a group renders much faster than its clips
 one by one. Groups run in worker processes, each with its own GL context (EGL contexts cannot be
-pickled or shared).
+pickled or shared), or as Ray tasks (``--backend ray``, ``ray_backend``) whose files the driver writes.
 
 Safety: every file is written under a temporary name and renamed; a group's clips enter the
 journal (``.hrisim/journal*.jsonl``, appended and fsynced) only once all their files are in
@@ -12,6 +12,7 @@ flight; running the same command again skips what the journal lists and whose fi
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import errno
 import json
@@ -117,6 +118,22 @@ def generate_dataset(config: GenerateConfig, progress: bool = True, command: str
         raise
     except ValueError as exc:  # a bad --background is a bad input to the generator
         raise DatasetError(str(exc)) from None
+    with _backend_session(config):  # a bad --ray-address or a missing Ray fails before the folder is made
+        return _run(root, plan, groups, background, command, log, progress, start)
+
+
+def _backend_session(config: GenerateConfig):
+    """The run's Ray connection (``--backend ray``), held from before the folder is made to the end."""
+    if config.backend != "ray":
+        return contextlib.nullcontext()
+    from sim_env.ray_session import ray_session
+
+    return ray_session(config.ray_address, config.workers)
+
+
+def _run(root: Path, plan: Plan, groups: list[GroupPlan], background, command: str | None,
+         log: Callable[[str], None], progress: bool, start: float) -> RunResult:
+    config = plan.config
     root.mkdir(parents=True, exist_ok=True)
     for sub in ("clips", "labels") + (("crops",) if config.crops else ()):
         (root / sub).mkdir(exist_ok=True)

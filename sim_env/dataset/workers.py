@@ -47,8 +47,17 @@ def _init_worker(size: int, threads_per_worker: int | None, in_subprocess: bool 
     import torch
 
     torch.set_num_threads(threads_per_worker or torch.get_num_threads())
+    if "renderer" in _WORKER:
+        _WORKER["renderer"].close()
     _WORKER.clear()
     _WORKER["size"] = size
+
+
+def ensure_worker(size: int, threads_per_worker: int) -> None:
+    """Set up this process as a worker unless it already is one for ``size`` (a Ray worker process
+    serves many tasks, of one run or several, and keeps its GL context between them)."""
+    if _WORKER.get("size") != size:
+        _init_worker(size, threads_per_worker)
 
 
 def _renderer(size: int):
@@ -152,7 +161,8 @@ def render_group(out: str, config: GenerateConfig, group: GroupPlan, background)
     return rows
 
 
-def _worker_render(out: str, config: GenerateConfig, group: GroupPlan, background) -> tuple[int, list[dict], str]:
+def render_in_worker(out: str, config: GenerateConfig, group: GroupPlan, background) -> tuple[int, list[dict], str]:
+    """One group in a set-up worker: (group index, manifest rows, what drew the frames)."""
     rows = render_group(out, config, group, background)
     if "renderer_name" not in _WORKER:
         _WORKER["renderer_name"] = renderer_description(_renderer(config.size).antialias)
@@ -160,14 +170,20 @@ def _worker_render(out: str, config: GenerateConfig, group: GroupPlan, backgroun
 
 
 def run_groups(out: str, config: GenerateConfig, groups: list[GroupPlan], background) -> Iterable:
-    """Yield (group index, rows, renderer) as groups finish; in-process for one worker."""
+    """Yield (group index, rows, renderer) as groups finish: in-process for one worker, in worker
+    processes for several, or as Ray tasks (``config.backend == "ray"``, see ``ray_backend``)."""
     if not groups:
+        return
+    if config.backend == "ray":
+        from sim_env.dataset.ray_backend import run_groups_on_ray
+
+        yield from run_groups_on_ray(out, config, groups, background)
         return
     cores = os.cpu_count() or 1
     if config.workers == 1:
         _init_worker(config.size, None)
         for group in groups:
-            yield _worker_render(out, config, group, background)
+            yield render_in_worker(out, config, group, background)
         return
     import multiprocessing
 
@@ -179,7 +195,7 @@ def run_groups(out: str, config: GenerateConfig, groups: list[GroupPlan], backgr
     try:
         while queue or pending:
             while queue and len(pending) < 2 * config.workers:  # bounded: results stay small in memory
-                pending.add(pool.submit(_worker_render, out, config, queue.pop(0), background))
+                pending.add(pool.submit(render_in_worker, out, config, queue.pop(0), background))
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
                 yield future.result()
