@@ -135,7 +135,13 @@ def register(sub, groups) -> None:
                      help="validation humans: a fraction (<1) or a count (default 5/24, the paper's 19/5)")
     gen.add_argument("--crops", action="store_const", const=True, help="also write 160×160 face-cropped videos")
     gen.add_argument("--png", action="store_const", const=True, help="also write every frame as PNG")
-    gen.add_argument("--workers", type=int, help="worker processes, each with its own GL context (default 1)")
+    gen.add_argument("--workers", type=int, help="worker processes, each with its own GL context (default 1); "
+                     "with --backend ray and no --ray-address, the CPUs of the local Ray")
+    gen.add_argument("--backend", choices=["local", "ray"],
+                     help="local (default): worker processes on this machine | ray: one Ray task per group "
+                     "(pip install 'hrisim[ray]'); the same files either way")
+    gen.add_argument("--ray-address", dest="ray_address",
+                     help="with --backend ray: auto | HOST:PORT of a running Ray cluster (default: start a local Ray)")
     gen.add_argument("--limit", type=int, help="only the first N clips of the plan (quick looks)")
     gen.add_argument("--shard", type=_shard, help="i/N: render only shard i of N (merge with 'hrisim dataset merge')")
     gen.add_argument("--quiet", action="store_true", help="no progress bar")
