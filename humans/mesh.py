@@ -97,10 +97,12 @@ class HumanBody:
         self.local_changes = dict(local_changes or {})
         self.extra_targets = tuple(extra_targets)
         self._extra_offsets = extra_target_offsets(self.extra_targets) if self.extra_targets else None
-        rest = self._forward(np.zeros((1, N_FACE_UNITS), np.float32), None)
+        rest, joints = self._forward(np.zeros((1, N_FACE_UNITS), np.float32), None, with_joints=True)
         self._floor_offset = np.array([0.0, 0.0, -float(rest[0, :, 2].min())], np.float32)
         rest = rest + self._floor_offset
         self.rest_vertices = rest[0]
+        self.bone_labels: tuple[str, ...] = tuple(self.model.bone_labels)
+        self.rest_joints = joints[0] + self._floor_offset  # (B, 3) bone heads at rest, bone_labels order
         eyes = _eye_centres(rest)[0]
         self.eye_radius = float(
             np.linalg.norm(rest[0, slice(*EYE_VERTICES["L"])] - eyes[0], axis=1).max()
@@ -119,12 +121,14 @@ class HumanBody:
         return _eye_centres(self.rest_vertices[None])[0].mean(0)
 
     def _forward(self, facial_actions: np.ndarray, head_rotation: np.ndarray | None,
-                 head_forward_m: np.ndarray | None = None) -> np.ndarray:
+                 head_forward_m: np.ndarray | None = None, bone_deltas: dict | None = None,
+                 with_joints: bool = False):
         import torch
 
         model = self.model
         t = facial_actions.shape[0]
-        pose = None
+        pose = {name: torch.as_tensor(np.asarray(d, np.float32), dtype=model.dtype)
+                for name, d in (bone_deltas or {}).items()} or None
         if head_rotation is not None or head_forward_m is not None:
             # The head bone's local-ref delta: rotation about the neck, translation in world axes
             # (the neck's skinning weights blend it into the shoulders).
@@ -133,7 +137,7 @@ class HumanBody:
                 delta[:, :3, :3] = torch.as_tensor(head_rotation, dtype=model.dtype)
             if head_forward_m is not None:
                 delta[:, 1, 3] = -torch.as_tensor(np.asarray(head_forward_m, np.float32).reshape(t), dtype=model.dtype)
-            pose = {"head": delta}
+            pose = {**(pose or {}), "head": delta}
         with torch.no_grad():
             out = model(
                 pose_parameters=pose,
@@ -148,6 +152,8 @@ class HumanBody:
             offsets = self._extra_offsets[None] if head_rotation is None else np.einsum(
                 "tij,nj->tni", np.asarray(head_rotation, np.float32), self._extra_offsets)
             verts = verts + offsets
+        if with_joints:
+            return verts, out["bone_poses"][..., :3, 3].numpy().astype(np.float32)
         return verts
 
     def frames(
@@ -156,6 +162,7 @@ class HumanBody:
         head_yaw_pitch_roll_deg: np.ndarray | None = None,
         morph_offsets_hm08: np.ndarray | None = None,
         head_forward_m: np.ndarray | None = None,
+        bone_deltas: dict | None = None,
     ) -> HumanFrames:
         """Pose T frames: ``facial_actions`` (T, 52) ARKit weights in anny's order, head angles (T, 3).
 
@@ -164,6 +171,9 @@ class HumanBody:
 
         ``morph_offsets_hm08`` (T, 19158, 3): morph-target offsets in MakeHuman units and axes (the
         ``facshuman`` rig's, and the ``arkit`` rig's folds), added to the posed mesh, turned with the head.
+
+        ``bone_deltas``: bone label -> (T, 4, 4) anny ``local-ref`` deltas (rotations about the bone's
+        head in world axes) for bones other than the head, e.g. an arm raised to the face (``humans.pose``).
         """
         facial_actions = np.asarray(facial_actions, np.float32)
         if facial_actions.ndim != 2 or facial_actions.shape[1] != N_FACE_UNITS:
@@ -176,7 +186,7 @@ class HumanBody:
         forward = None
         if head_forward_m is not None and np.any(head_forward_m):
             forward = np.asarray(head_forward_m, np.float32).reshape(t)
-        verts = self._forward(facial_actions, rot, forward) + self._floor_offset
+        verts = self._forward(facial_actions, rot, forward, bone_deltas) + self._floor_offset
         if morph_offsets_hm08 is not None:
             from humans.topology import hm08_offsets_to_world
 
