@@ -33,10 +33,19 @@ class BenchConfig:
     policies: tuple[str, ...] = ("never", "always", "random", "oracle")
     checkpoint: str | None = None  # recognizer folder for the perception policy
     render_all: bool = False  # render images for every policy (slower; same figures)
+    backend: str = "local"  # or "ray": one Ray task per episode (same figures; sim_env.ray_session)
+    ray_address: str | None = None  # backend ray: None starts a local Ray; "auto" | HOST:PORT joins a cluster
+    workers: int | None = None  # CPUs of a local Ray (default: every core)
 
     def __post_init__(self):
         if self.episodes < 1:
             raise ValueError(f"episodes must be >= 1, got {self.episodes}")
+        if self.backend not in ("local", "ray"):
+            raise ValueError(f"backend must be 'local' or 'ray', got {self.backend!r}")
+        if self.ray_address is not None and self.backend != "ray":
+            raise ValueError(f"--ray-address {self.ray_address!r} needs --backend ray")
+        if self.workers is not None and self.workers < 1:
+            raise ValueError(f"workers must be >= 1, got {self.workers}")
         object.__setattr__(self, "policies", tuple(self.policies))
 
 
@@ -159,6 +168,48 @@ def make_envs(config: BenchConfig):
     return lambda obs_type: gym.make("hrisim/ConfusionAssist-v0", obs_type=obs_type, **common)
 
 
+_WORKER_ENVS: dict = {}  # a Ray worker's environments, made once per (config, kind) and kept
+
+
+def _episode_task(item, config: BenchConfig, kind: str, policy) -> tuple[int, dict]:
+    """Runs in a Ray worker: episode ``index`` of the plan on this process's own environment."""
+    index, (seed, human, vp) = item
+    if (config, kind) not in _WORKER_ENVS:
+        _WORKER_ENVS[config, kind] = make_envs(config)(kind)
+    return index, run_episode(_WORKER_ENVS[config, kind], policy, seed, human, vp)
+
+
+def _session(config: BenchConfig):
+    """The run's Ray connection for ``backend == "ray"`` (None for local)."""
+    import contextlib
+    import os
+
+    if config.backend != "ray":
+        return contextlib.nullcontext()
+    from sim_env.ray_session import ray_session
+
+    return ray_session(config.ray_address, config.workers or os.cpu_count() or 1)
+
+
+def _episodes(ray, config: BenchConfig, env, kind: str, policy, plan, bar) -> list[dict]:
+    """The plan's episode rows for one policy, in plan order: here on ``env``, or as Ray tasks (each
+    episode's person draws from its own seeded generators, so where it runs changes nothing)."""
+    if ray is None:
+        rows = []
+        for seed, human, vp in plan:
+            rows.append(run_episode(env, policy, seed, human, vp))
+            bar.update(1)
+        return rows
+    from sim_env.ray_session import cluster_cpus, unordered
+
+    task = ray.remote(num_cpus=1)(_episode_task)
+    rows = {}
+    for index, row in unordered(ray, task, enumerate(plan), 2 * cluster_cpus(ray), config, kind, policy):
+        rows[index] = row
+        bar.update(1)
+    return [rows[i] for i in range(len(plan))]
+
+
 def run_benchmark(config: BenchConfig, out_dir, log=print, policies=None, progress: bool = True) -> Path:
     """Run every policy on the plan and write the report folder; returns its path.
 
@@ -184,16 +235,18 @@ def run_benchmark(config: BenchConfig, out_dir, log=print, policies=None, progre
     rows = []
     timings = {}
     try:
-        for policy in policies:
-            kind = "rgb" if policy.needs_image or config.render_all else "state"
-            if kind not in envs:
-                envs[kind] = make_env(kind)
-            start = time.perf_counter()
-            for seed, human, vp in tqdm(plan, desc=policy.name, unit="episode", disable=not progress,
-                                        file=sys.stderr, leave=False):
-                rows.append(run_episode(envs[kind], policy, seed, human, vp))
-            timings[policy.name] = round(time.perf_counter() - start, 2)
-            log(f"{policy.name}: {len(plan)} episodes in {timings[policy.name]:.1f} s ({kind})")
+        with _session(config) as ray:
+            for policy in policies:
+                kind = "rgb" if policy.needs_image or config.render_all else "state"
+                if ray is None and kind not in envs:
+                    envs[kind] = make_env(kind)
+                start = time.perf_counter()
+                with tqdm(total=len(plan), desc=policy.name, unit="episode", disable=not progress,
+                          file=sys.stderr, leave=False) as bar:
+                    rows += _episodes(ray, config, envs.get(kind), kind, policy, plan, bar)
+                timings[policy.name] = round(time.perf_counter() - start, 2)
+                where = f"{kind}, Ray" if ray is not None else kind
+                log(f"{policy.name}: {len(plan)} episodes in {timings[policy.name]:.1f} s ({where})")
     finally:
         for env in envs.values():
             env.close()
