@@ -17,7 +17,8 @@ def _cmd_bench(args) -> int:
         raise UsageError("policy 'perception' needs --checkpoint (a trained ExpressionRecognizer folder)")
     config = BenchConfig(episodes=args.episodes, seed=args.seed, suite=args.suite, viewpoints=args.viewpoints,
                          distance=args.distance, episode_s=args.episode_s, size=args.size, policies=names,
-                         checkpoint=args.checkpoint, render_all=args.render_all)
+                         checkpoint=args.checkpoint, render_all=args.render_all, backend=args.backend,
+                         ray_address=args.ray_address, workers=args.workers)
     perception = PerceptionConfig(threshold=args.threshold, smoothing=args.smoothing, min_steps=args.min_steps,
                                   cooldown_s=args.cooldown_s, window=args.window, stride=args.stride)
     policies = [PerceptionPolicy.from_checkpoint(args.checkpoint, perception) if n == "perception"
@@ -42,6 +43,12 @@ def register(sub, groups) -> None:
     p.add_argument("--size", type=int, default=160, help="camera image size in pixels (default 160)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--render-all", action="store_true", help="render images for every policy, not only perception")
+    p.add_argument("--backend", choices=["local", "ray"], default="local",
+                   help="local (default): episodes in this process | ray: one Ray task per episode "
+                   "(pip install 'hrisim[ray]'); the same figures either way")
+    p.add_argument("--ray-address", default=None,
+                   help="with --backend ray: auto | HOST:PORT of a running Ray cluster (default: start a local Ray)")
+    p.add_argument("--workers", type=int, default=None, help="with --backend ray: CPUs of the local Ray (default: every core)")
     p.add_argument("--threshold", type=float, default=0.6, help="perception: p(confusion) threshold")
     p.add_argument("--smoothing", type=float, default=0.5, help="perception: EMA weight of the newest window")
     p.add_argument("--min-steps", type=int, default=3, help="perception: consecutive steps above threshold")
