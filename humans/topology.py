@@ -106,19 +106,34 @@ def head_and_shoulders_mask(template_vertices: np.ndarray, drop_below: float) ->
     return template_vertices[:, 2] >= drop_below
 
 
-@functools.lru_cache(maxsize=4)
+VARIANTS = ("head", "body", "head+arm.L", "head+arm.R")
+
+
+@functools.lru_cache(maxsize=8)
 def part_topologies(variant: str = "head") -> dict[str, PartTopology]:
-    """Drawable parts. ``variant='head'`` keeps body faces above the upper chest (faster)."""
+    """Drawable parts. ``variant='head'`` keeps body faces above the upper chest (faster);
+    ``head+arm.L`` / ``head+arm.R`` add that arm down to the fingertips (a hand raised to the face)."""
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown mesh variant {variant!r}: expected one of {VARIANTS}")
     groups = base_obj_groups()
     parts = {}
     for name, group_names in PART_GROUPS.items():
         quads = np.concatenate([groups[g] for g in group_names], axis=0)
-        if name == "skin" and variant == "head":
-            quads = quads[np.all(_upper_body_vertex_mask()[quads], axis=1)]
-        elif variant not in ("head", "body"):
-            raise ValueError(f"unknown mesh variant {variant!r}: expected 'head' or 'body'")
+        if name == "skin" and variant != "body":
+            quads = quads[np.all(_variant_vertex_mask(variant)[quads], axis=1)]
         parts[name] = _part(name, quads)
     return parts
+
+
+def _variant_vertex_mask(variant: str) -> np.ndarray:
+    """hm08 vertices whose faces a (non-body) variant draws."""
+    mask = _upper_body_vertex_mask()
+    if variant.startswith("head+arm."):
+        from humans.body_model import load_body_model
+        from humans.pose import arm_vertices_mask
+
+        mask = mask | arm_vertices_mask(load_body_model(), variant[-1])
+    return mask
 
 
 @functools.lru_cache(maxsize=1)
@@ -189,7 +204,7 @@ def textured_part(name: str, variant: str = "head") -> TexturedTopology:
     uvs, corner_uvs = base_obj_texcoords()
     quads = np.concatenate([groups[g] for g in PART_GROUPS[name]], axis=0)
     quad_uvs = np.concatenate([corner_uvs[g] for g in PART_GROUPS[name]], axis=0)
-    if name == "skin" and variant == "head":
-        keep = np.all(_upper_body_vertex_mask()[quads], axis=1)
+    if name == "skin" and variant != "body":
+        keep = np.all(_variant_vertex_mask(variant)[quads], axis=1)
         quads, quad_uvs = quads[keep], quad_uvs[keep]
     return uv_split(quads, quad_uvs, uvs, n_source_vertices=len(_upper_body_vertex_mask()))
