@@ -68,29 +68,66 @@ class Performance:
     over ``n_frames`` frames with ``rig`` (``arkit`` | ``facshuman``).
 
     Holds the rig's per-frame output and the body's per-frame geometry (one batched forward);
-    ``labels(cameras)`` projects the face boxes and landmarks for any cameras.
+    ``labels(cameras)`` projects the face boxes and landmarks for any cameras. ``behaviour`` (a
+    ``failure_cases.BehaviourTrack``, frames after the neutral lead) adds the paper's failure cases:
+    a near-static expression, head movement, talking, a hand raised to the face (a second forward
+    with the arm posed onto the face of the first).
     """
 
-    def __init__(self, human, timeline=None, n_frames: int = 25, rig: str = "arkit", neutral_lead: int = 0):
+    def __init__(self, human, timeline=None, n_frames: int = 25, rig: str = "arkit", neutral_lead: int = 0,
+                 behaviour=None):
         from animations.rigs import get_rig
 
         if isinstance(n_frames, bool) or not isinstance(n_frames, (int, np.integer)) or n_frames < 1:
             raise ValueError(f"n_frames must be a whole number of frames >= 1, got {n_frames!r}")
         self.human, self.timeline, self.rig = human, timeline, rig
+        self.behaviour = None if behaviour is None or behaviour.is_still else behaviour
         self.body = body_for(human)
         if timeline is None:
             keys, values = (), np.zeros((int(n_frames), 0), np.float32)
         else:
             keys, values = timeline.sample(int(n_frames))
-        if neutral_lead:  # still, neutral frames before the timeline (an env shows them between events)
-            values = np.concatenate([np.zeros((int(neutral_lead), values.shape[1]), np.float32), values])
+        if self.behaviour is not None and self.behaviour.intensity_scale != 1.0:  # near-static: a small apex
+            values = (values * np.float32(self.behaviour.intensity_scale)).astype(np.float32)
+        lead = int(neutral_lead)
+        if lead:  # still, neutral frames before the timeline (an env shows them between events)
+            values = np.concatenate([np.zeros((lead, values.shape[1]), np.float32), values])
         self.au_keys: tuple[str, ...] = tuple(keys)
         self.au_values: np.ndarray = values
         self.rig_frames = get_rig(rig).apply(list(keys), values)
         r = self.rig_frames
-        self.frames: HumanFrames = self.body.frames(r.facial_actions, r.head_yaw_pitch_roll_deg,
-                                                    morph_offsets_hm08=r.morph_offsets_hm08,
+        actions, head = r.facial_actions, r.head_yaw_pitch_roll_deg
+        track = self.behaviour
+        if track is not None:
+            actions, head = _with_behaviour(actions, head, track, lead)
+        self.frames: HumanFrames = self.body.frames(actions, head, morph_offsets_hm08=r.morph_offsets_hm08,
                                                     head_forward_m=r.head_forward_m)
+        self.hand = track.hand if track is not None else None
+        if self.hand is not None:  # the arm posed onto the face of the first pass
+            from humans.pose import hand_to_face_deltas
+
+            weight = np.concatenate([np.zeros(lead, np.float32), self.hand.weight])
+            deltas = hand_to_face_deltas(self.body, self.frames, self.hand.side, self.hand.contact, weight)
+            self.frames = self.body.frames(actions, head, morph_offsets_hm08=r.morph_offsets_hm08,
+                                           head_forward_m=r.head_forward_m, bone_deltas=deltas)
+
+    def drawn_variant(self, variant: str = "head") -> str:
+        """The mesh variant that draws this performance: the head's, plus the raised arm."""
+        return f"head+arm.{self.hand.side}" if self.hand is not None and variant == "head" else variant
+
+    def occlusion(self, cameras) -> np.ndarray:
+        """(V, T) share of each frame's face box the raised hand covers, seen from each camera (0 without)."""
+        out = np.zeros((len(cameras), self.n_frames), np.float32)
+        if self.hand is None:
+            return out
+        from sim_env.render.occlusion import hand_cover
+
+        boxes, _ = self.labels(cameras)
+        raised = np.flatnonzero(np.concatenate([np.zeros(self.n_frames - len(self.hand.weight)), self.hand.weight]) > 0)
+        for v, cam in enumerate(cameras):
+            for i in raised:
+                out[v, i] = hand_cover(self.frames.vertices[i], self.hand.side, cam, boxes[v, i])
+        return out
 
     @property
     def n_frames(self) -> int:
@@ -126,6 +163,19 @@ class Performance:
         """(x0, y0, x1, y1) pixels of frame ``index``'s face in ``camera``."""
         uv = camera.project(self.frames.vertices[index, face_box_vertices()])
         return np.concatenate([uv.min(0), uv.max(0)]).astype(np.float32)
+
+
+def _with_behaviour(actions: np.ndarray, head: np.ndarray, track, lead: int):
+    """Facial actions with talking and head angles with head movement (frames after ``lead``)."""
+    from animations.rigs.arkit_table import ARKIT_UNITS
+
+    actions, head = np.array(actions, np.float32), np.array(head, np.float32)
+    if track.jaw is not None and np.any(track.jaw):
+        jaw = ARKIT_UNITS.index("jawOpen")
+        actions[lead:, jaw] = np.clip(actions[lead:, jaw] + track.jaw[: len(actions) - lead], 0.0, 1.0)
+    if track.head_deg is not None and np.any(track.head_deg):
+        head[lead:] += track.head_deg[: len(head) - lead]
+    return actions, head
 
 
 def asset_look(human, asset_roots=None):
