@@ -27,6 +27,8 @@ class ClipLabels:
     face_boxes: np.ndarray  # (V, T, 4) x0, y0, x1, y1 pixels of the projected face
     landmarks: np.ndarray  # (V, T, 5, 2) pixels, LANDMARK_NAMES order
     viewpoints: tuple[Viewpoint, ...]
+    occlusion: np.ndarray | None = None  # (V, T) share of the face box a raised hand covers (behaviour)
+    behaviour: object = None  # the failure_cases.BehaviourTrack performed, or None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,6 +62,7 @@ def render_clip(
     renderer: Renderer | None = None,
     variant: str = "head",
     seed: int = 0,
+    behaviour=None,
     **settings,
 ) -> Clip:
     """Render ``human`` (a HumanSpec) playing ``timeline`` (an AUTimeline; None = neutral).
@@ -70,14 +73,15 @@ def render_clip(
     ``options`` (a ``RenderOptions``) says how the picture is made; keyword ``settings`` override
     its fields (``size=`` sets width and height), e.g. ``render_clip(spec, t, paper9(), size=160,
     rig="facshuman", appearance="assets")`` is the faithful MakeHuman path. ``seed`` draws a
-    ``random`` lighting preset.
+    ``random`` lighting preset. ``behaviour``: a ``failure_cases.BehaviourTrack`` (the paper's
+    failure cases: near-static, head motion, talking, a hand raised to the face).
     """
     import pyrender
 
     if not viewpoints:
         raise ValueError("need at least one viewpoint")
     options = _options(options, settings)
-    performance = Performance(human, timeline, n_frames, options.rig)
+    performance = Performance(human, timeline, n_frames, options.rig, behaviour=behaviour)
     body = performance.body
     cameras = [  # a viewpoint around the face, or a camera placed by the caller (a robot's, say)
         vp if isinstance(vp, RobotCamera) else
@@ -89,7 +93,7 @@ def render_clip(
     renderer = renderer or Renderer(options.width, options.height, antialias=options.antialias)
     try:
         scene = pyrender.Scene()
-        actor = make_actor(human, options, variant)
+        actor = make_actor(human, options, performance.drawn_variant(variant))
         actor.add_to(scene, renderer)
         add_lights(scene, options.lighting_for(seed), body.face_centre)
         images = render_views(renderer, scene, actor, performance, cameras, options.background_value())
@@ -102,7 +106,8 @@ def render_clip(
     developed = [develop_clip(images[v], boxes[v], options, seed=seed, index=v) for v in range(len(cameras))]
     images = np.stack([d[0] for d in developed])
     labels = ClipLabels(performance.au_keys, performance.au_values, performance.au_intensities, boxes, marks,
-                        tuple(viewpoints))
+                        tuple(viewpoints), performance.occlusion(cameras) if performance.hand else None,
+                        performance.behaviour)
     return Clip(images, labels, tuple(d[1] for d in developed))
 
 
