@@ -109,13 +109,15 @@ def _row(au, units=None, *, side=None, variant=None, eye=(0.0, 0.0), head=(0.0, 
 
 
 ROWS: tuple[ArkitRow, ...] = (
-    _row(1, {"browInnerUp": 1.0}, targets={"fold_au1": 1.0},
-         note="FACS: inner brows up, horizontal wrinkles across the centre of the forehead"),
-    _row(1, {"browInnerUp": 0.5}, variant="a", targets={"fold_au1": 0.5},
+    _row(1, {"browInnerUp": 1.0}, targets={"shape_au1": 1.0, "fold_au1": 1.0},
+         note="FACS E: inner brows raised about 1 cm, oblique (browInnerUp lifts them 3 mm; shape_au1 the "
+              "rest), horizontal wrinkles across the centre of the forehead"),
+    _row(1, {"browInnerUp": 0.5}, variant="a", targets={"shape_au1": 0.5, "fold_au1": 0.5},
          note="FACSHuman's alternative is about half as strong"),
-    _row(2, {"browOuterUp*": 1.0}, targets={"fold_au2": 1.0},
-         note="FACS: outer brows up, wrinkles across the lateral forehead"),
-    _row(2, {"browOuterUp*": 0.5}, variant="a", targets={"fold_au2": 0.5},
+    _row(2, {"browOuterUp*": 1.0}, targets={"shape_au2": 1.0, "fold_au2": 1.0},
+         note="FACS E: outer brows raised and arched (browOuterUp and shape_au2), wrinkles across the "
+              "lateral forehead"),
+    _row(2, {"browOuterUp*": 0.5}, variant="a", targets={"shape_au2": 0.5, "fold_au2": 0.5},
          note="FACSHuman's alternative is about half as strong"),
     _row(4, {"browDown*": 1.0}, targets={"shape_au4": 1.0, "fold_au4": 1.0},
          note="FACS E: brows lowered and drawn together (ARKit lowers; shape_au4 draws the heads 3.5 mm "

@@ -121,6 +121,17 @@ def author(p: np.ndarray) -> dict[str, np.ndarray]:
     t["fold_au1"] = field(0.0, 0.9 * lines * _g(ax, 0.0, 22.0), 0.0)
     t["fold_au2"] = field(0.0, 0.9 * lines * _g(ax, 38.0, 14.0), 0.0)
 
+    # AU1 mass: "raises the inner corners of the eyebrows ... the inner brow becomes oblique; the skin
+    # of the central forehead is pushed up into horizontal wrinkles; the skin below the inner brow is
+    # stretched up" (AU1). ARKit's browInnerUp lifts the inner brow about 3 mm (5 at most) where
+    # FACSHuman's AU1 lifts it about 10 mm (ARKIT_FIT.md, benchmarks/au_magnitude.py): 7 mm more at the
+    # brow heads, fading over the forehead and toward the lid so the eye cover fold only stretches.
+    forehead = _step(4.0, 16.0, z) * _step(62.0, 34.0, z)
+    t["shape_au1"] = field(0.0, 0.0, 7.0 * _g(ax, 10.0, 11.0) * forehead)
+    # AU2 mass: "pulls the lateral portion of the eyebrows up ... the lateral brow arches; the lateral
+    # eye cover fold is stretched up" (AU2); browOuterUp makes about half of FACSHuman's lift.
+    t["shape_au2"] = field(0.0, 0.0, 3.5 * _g(ax, 45.0, 9.0) * _step(4.0, 14.0, z) * _step(55.0, 32.0, z))
+
     return {name: np.where(skin[:, None], d, 0.0) for name, d in t.items()}
 
 
