@@ -51,6 +51,7 @@ class GenerateConfig:
     crops: bool = False
     png: bool = False
     val_humans: float = PAPER_VAL_FRACTION
+    behaviour: str = "none"  # the paper's failure cases, e.g. hand_to_face=0.3,talking=0.2 (failure_cases)
     workers: int = 1
     backend: str = "local"  # or "ray" (sim_env.dataset.ray_backend): where the groups render
     ray_address: str | None = None  # backend ray: None starts a local Ray; "auto" | HOST:PORT joins a cluster
@@ -77,6 +78,7 @@ class GenerateConfig:
         if self.limit is not None and self.limit < 1:
             raise ValueError(f"limit must be at least 1, got {self.limit}")
         object.__setattr__(self, "val_humans", float(self.val_humans))  # 1 and 1.0 are one setting
+        object.__setattr__(self, "behaviour", self.behaviour_options().text())  # one spelling per setting
         object.__setattr__(self, "shard", tuple(self.shard))
         index, count = self.shard
         if not (count >= 1 and 0 <= index < count):
@@ -100,9 +102,17 @@ class GenerateConfig:
                                   lighting=lighting if lighting is not None else self.lighting,
                                   background=background if background is not None else self.background)
 
+    def behaviour_options(self):
+        """The ``failure_cases.Behaviour`` of ``behaviour`` (a bad value is a ValueError naming the option)."""
+        from sim_env.render.failure_cases import parse_behaviour
+
+        return parse_behaviour(self.behaviour)
+
     def content_fields(self) -> dict:
-        """The fields that decide what the dataset contains (a resumed run must match them)."""
+        """The fields that decide what the dataset contains (a resumed run must match them); behaviour
+        only when some is on, so datasets made before the option keep their plan."""
         skip = {"out", "workers", "backend", "ray_address", "limit", "shard"}
+        skip |= {"behaviour"} if self.behaviour == "none" else set()
         return {k: v for k, v in dataclasses.asdict(self).items() if k not in skip}
 
 
@@ -123,6 +133,7 @@ class GroupPlan:
     clips: tuple[ClipPlan, ...]
     lighting: object  # Lighting
     split: str
+    behaviour: object = None  # failure_cases.BehaviourTrack drawn for this group; None when none is on
 
 
 @dataclasses.dataclass(frozen=True)
@@ -280,6 +291,7 @@ def make_plan(config: GenerateConfig, humans: list | None = None, animations: li
         raise DatasetError(f"humans {config.humans!r}: human ids must be unique")
     animations = load_animations(config.animations) if animations is None else list(animations)
     split = subject_split(ids, [h.group for h in humans], config.val_humans, config.seed)
+    behaviour = config.behaviour_options()
     groups = []
     for human in humans:
         for anim in animations:
@@ -287,7 +299,10 @@ def make_plan(config: GenerateConfig, humans: list | None = None, animations: li
             views = _viewpoints_for(config, gseed)
             clips = tuple(ClipPlan(clip_id_for(human.id, anim.id, i, vp), i, vp) for i, vp in enumerate(views))
             lighting = parse_lighting(config.lighting, gseed)
-            groups.append(GroupPlan(len(groups), human, anim, clips, lighting, split[human.id]))
+            # Drawn per human x animation: every view of a performance shows the same behaviour.
+            track = behaviour.draw(derived_seed(gseed, "behaviour"), config.frames, 1.0 / config.fps) \
+                if behaviour.enabled else None
+            groups.append(GroupPlan(len(groups), human, anim, clips, lighting, split[human.id], track))
     digest = hashlib.sha256(json.dumps({
         "config": config.content_fields(),
         "humans": [h.to_dict() for h in humans],
