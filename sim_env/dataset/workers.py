@@ -127,7 +127,7 @@ def render_group(out: str, config: GenerateConfig, group: GroupPlan, background)
     root = Path(out)
     options = config.render_options(lighting=group.lighting, background=background)
     clip = render_clip(group.human, group.animation, [c.viewpoint for c in group.clips], config.frames, options,
-                       renderer=_renderer(config.size))
+                       renderer=_renderer(config.size), behaviour=group.behaviour)
     labels = clip.labels
     rows = []
     for v, plan in enumerate(group.clips):
@@ -143,6 +143,8 @@ def render_group(out: str, config: GenerateConfig, group: GroupPlan, background)
             au_numbers=np.asarray(sorted(labels.au_intensities), np.int32),
             au_intensities=np.stack([labels.au_intensities[k] for k in sorted(labels.au_intensities)], 1).astype(np.float32)
             if labels.au_intensities else np.zeros((config.frames, 0), np.float32),
+            **(group.behaviour.labels(config.frames, None if labels.occlusion is None else labels.occlusion[v])
+               if group.behaviour is not None else {}),  # the failure cases performed (--behaviour)
         )
         if config.crops:
             files["crop_file"] = f"crops/{plan.clip_id}.mp4"
