@@ -90,6 +90,16 @@ def _cmd_export_coco(args) -> int:
     return 0
 
 
+def _behaviour(text: str) -> str:
+    """``--behaviour``: the failure cases' CLI form, checked (a bad name or value is a usage error)."""
+    from sim_env.render.failure_cases import parse_behaviour
+
+    try:
+        return parse_behaviour(text).text()
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _step(text: str) -> int:
     try:
         value = int(text)
@@ -129,6 +139,10 @@ def register(sub, groups) -> None:
                      help="preset: balance for the lighting's illuminant (default) | none")
     gen.add_argument("--camera-jitter", dest="camera_jitter",
                      help="seeded per-clip exposure bias, white-balance error, sensor noise: none (default) | default | EV,WB,NOISE")
+    gen.add_argument("--behaviour", type=_behaviour,
+                     help="the paper's failure cases, seeded per human x animation, off by default: "
+                     "hand_to_face=SHARE,talking=SHARE,head_motion=DEG,near_static=P (any subset), e.g. "
+                     "hand_to_face=0.3,talking=0.2,head_motion=8,near_static=0.2 (default none)")
     gen.add_argument("--asset-path", dest="asset_path", help="MakeHuman asset roots for --appearance assets, ':'-separated")
     gen.add_argument("--seed", type=int, help="seed of every random choice (default 0)")
     gen.add_argument("--val-humans", dest="val_humans", type=float,
