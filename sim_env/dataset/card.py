@@ -282,6 +282,10 @@ def write_card(root: Path, rows, meta: dict) -> Path:
         "`metadata/<split>.csv` (Hugging Face layout: `file_name` and the label columns), "
         "`inputs/` (the human specs and animation definitions it was made from)"
         + (", `crops/*.mp4` (160×160 face crops)" if config.get("crops") else "") + ".",
+        *([f"- Behaviour (the paper's failure cases, seeded per human × animation): `{config['behaviour']}`; "
+           "labels add `hand_occlusion` (share of the face box the hand hides), `face_occluded`, `hand_weight`, "
+           "`hand_side`, `hand_contact`, `behaviour_jaw` (talking), `behaviour_head_deg`, "
+           "`behaviour_intensity_scale` (< 1: near-static)."] if config.get("behaviour", "none") != "none" else []),
         f"- Validation humans (subject-disjoint): {', '.join(meta['splits']['val']) or 'none'}.",
         "- Verify with `hrisim dataset audit " + str(root) + "` (checksums and balance).",
         "",
