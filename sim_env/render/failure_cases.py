@@ -56,10 +56,9 @@ class Behaviour:
     def draw(self, seed, n_frames: int, dt: float) -> "BehaviourTrack":
         """What one performance of ``n_frames`` frames (``dt`` s apart) does, drawn from ``seed``."""
         n = max(1, int(n_frames))
-        rng = np.random.default_rng(seed)
         # One stream per case, so turning one case on never changes another's draw.
-        streams = {name: np.random.default_rng([*np.atleast_1d(rng.integers(2**31, size=1)), k])
-                   for k, name in enumerate(("hand", "talk", "head", "static"))}
+        children = np.random.SeedSequence(seed).spawn(4)
+        streams = {name: np.random.default_rng(c) for name, c in zip(("hand", "talk", "head", "static"), children)}
         hand = None
         if self.hand_to_face > 0:
             r = streams["hand"]
@@ -127,11 +126,15 @@ class BehaviourTrack:
                 and (self.head_deg is None or not np.any(self.head_deg))
                 and (self.jaw is None or not np.any(self.jaw)))
 
-    def labels(self, n_frames: int) -> dict:
-        """Per-frame arrays for a clip's labels file (what a reader needs to find the failure cases)."""
+    def labels(self, n_frames: int, occlusion: np.ndarray | None = None) -> dict:
+        """Arrays for a clip's labels file: what the performance did per frame and, from ``occlusion``
+        (T,) (``Performance.occlusion`` of the clip's view), how much of the face box the hand hid."""
         n = int(n_frames)
         hand = self.hand
+        cover = np.zeros(n, np.float32) if occlusion is None else np.asarray(occlusion, np.float32)
         return {
+            "hand_occlusion": cover,
+            "face_occluded": cover > 0,
             "behaviour_intensity_scale": np.float32(self.intensity_scale),
             "behaviour_head_deg": (self.head_deg if self.head_deg is not None else np.zeros((n, 3))).astype(np.float32),
             "behaviour_jaw": (self.jaw if self.jaw is not None else np.zeros(n)).astype(np.float32),
