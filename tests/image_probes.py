@@ -32,11 +32,13 @@ def pulses(keys, n_frames=None, level: float = 1.0):
     """A timeline showing each key alone at ``level`` on its own frame: frame 0 neutral, frame k+1
     key k (one render of many held AUs: one body, one actor)."""
     n = n_frames or len(keys) + 1
-    step = 1.0 / n
     aus = {}
     for k, key in enumerate(keys):
-        t = (k + 2) * step  # frame k+1 is sampled at t = (k + 2) / n
-        aus[key] = [{"times": [max(t - step, 0.0), t, t, min(t + step, 1.0)], "intensities": [0.0, level, level, 0.0]}]
+        # frame k+1 is sampled at t = (k + 2) / n; the times are written as the sampler computes them
+        # (i / n), so the next frame lands exactly on the curve's end (0) instead of just past it, where
+        # the timeline would hold the apex (3 * (1/7) + 1/7 > 4/7 in floating point)
+        t0, t, t1 = (k + 1) / n, (k + 2) / n, min((k + 3) / n, 1.0)
+        aus[key] = [{"times": [t0, t, t, t1], "intensities": [0.0, level, level, 0.0]}]
     return timeline_from_dict({"id": "pulses", "emotion": "test", "aus": aus}, "test")
 
 

@@ -128,3 +128,11 @@ def test_au1_and_au2_raise_the_brows_as_far_as_facs_e(shown):
     frames, lm = shown
     assert (_brow_rise(frames, lm, "1", -0.22) > 7.0).all()  # inner brows, both sides (before: 4.2-4.7)
     assert (_brow_rise(frames, lm, "2", 0.25) > 5.0).all()  # outer brows (before: 2.7-4.1)
+
+
+def test_pulses_show_each_au_alone_on_its_own_frame():
+    # the probes above read frame k+1 as AU k alone; a held apex leaking into later frames (the
+    # timeline holds a curve's last value past its end) would make them measure AU mixtures
+    for keys in (KEYS, ("6", "16", "20", "25", "15", "9"), ("1", "2", "4", "5", "6", "7", "9", "10", "12", "14", "15")):
+        _, values = pulses(keys).sample(len(keys) + 1)
+        np.testing.assert_array_equal(values, np.eye(len(keys) + 1, len(keys), -1))
