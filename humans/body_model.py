@@ -78,19 +78,24 @@ def _elapsed_bar(description: str, enabled: bool):
 def load_body_model():
     """Return the shared float32 anny model (phenotypes, face-shape modifiers, ARKit face units)."""
     import torch
+    from filelock import FileLock
 
     cache = anny_cache_dir()
-    building = not cache.exists() or not any(cache.iterdir())
     anny = import_anny()
-    with _elapsed_bar(f"hrisim: building the anny body-model cache in {cache} (one time; 1-4 min on a 2-core CPU)",
-                      enabled=building):
-        model = anny.Anny(
-            rig="makehuman",
-            topology="makehuman",
-            phenotypes="all",
-            facial_actions="all",
-            local_changes="all",
-        )
+    # anny writes its cache files in place, one after another: a second process starting meanwhile (a
+    # dataset or test worker) would build them again or read a half-written one. One builds, others wait.
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(cache.with_name(f"{cache.name}.lock")):
+        building = not cache.exists() or not any(cache.iterdir())
+        with _elapsed_bar(f"hrisim: building the anny body-model cache in {cache} (one time; 1-4 min on a 2-core CPU)",
+                          enabled=building):
+            model = anny.Anny(
+                rig="makehuman",
+                topology="makehuman",
+                phenotypes="all",
+                facial_actions="all",
+                local_changes="all",
+            )
     model = model.to(torch.float32).eval()
     if model.template_vertices.shape[0] != HM08_VERTEX_COUNT:
         raise RuntimeError(
