@@ -224,8 +224,13 @@ class HriEnv(gym.Env):
         if self.view is None:
             from sim_env.envs.view import SceneView
 
-            self.view = SceneView(self.world, self.options, self.config.seed)
+            self.view = SceneView(self.world, self.options, self.config.seed, hand=self._hands)
         return self.view
+
+    @property
+    def _hands(self) -> bool:
+        """Whether people may raise a hand to the face (the failure case is on)."""
+        return self.config.motion.hand_to_face > 0
 
     def _face(self) -> tuple[str | None, int]:
         """(signal id or None, frame) shown now. Subclasses implement."""
@@ -281,10 +286,11 @@ class HriEnv(gym.Env):
         signal, frame = self._face()
         h, vp = self.human, self.viewpoint
         pose = self.pose
+        scale = pose.intensity_scale if pose is not None else 1.0
         info = {
             "emotion": emotion,
             "signal": signal or "neutral",
-            "au": person.au_at(h, signal, frame, self.options.rig) if self._geometry() else {},
+            "au": person.au_at(h, signal, frame, self.options.rig, scale) if self._geometry() else {},
             "human": h.id,
             "group": h.group,
             "gender": h.sex,
@@ -295,13 +301,30 @@ class HriEnv(gym.Env):
         }
         if pose is not None:
             info["idle"] = {"blink": round(pose.blink, 4), "gaze_deg": pose.gaze_deg, "head_deg": pose.head_deg,
-                            "talking": pose.jaw > 0, "leaving": bool(not np.array_equal(pose.root, np.eye(4)))}
+                            "talking": pose.jaw > 0, "leaving": bool(not np.array_equal(pose.root, np.eye(4))),
+                            "hand": round(pose.hand, 4), "hand_contact": pose.contact,
+                            "intensity_scale": pose.intensity_scale}
         if self._geometry():
             box = self._face_box()
             info["face_box"] = box
             info["face_visible"] = bool(box[0] >= 0 and box[1] >= 0 and box[2] <= self.config.width
                                         and box[3] <= self.config.height)
+            if self._hands:  # how much of the face box the raised hand hides, as the dataset labels it
+                info["hand_occlusion"] = self._hand_occlusion(box)
+                info["face_occluded"] = info["hand_occlusion"] > 0
         return info
+
+    def _hand_occlusion(self, box: np.ndarray) -> float:
+        from sim_env.envs import person
+        from sim_env.render.camera import RobotCamera
+        from sim_env.render.occlusion import hand_cover
+
+        if self.pose is None or self.pose.hand <= 0:
+            return 0.0
+        vertices = person.shown_vertices(self.human, *self._face(), self.options.rig, self.pose, hand=True)
+        cam = RobotCamera(width=self.config.width, height=self.config.height, yfov_deg=self.config.yfov_deg,
+                          pose=self.world.camera_pose())
+        return round(hand_cover(vertices, person.hand_side(self.human), cam, box), 4)
 
     # -- gym API ------------------------------------------------------------------------------------
     def render(self):

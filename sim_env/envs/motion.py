@@ -3,8 +3,10 @@ talking, head motion during an expression, and turning and walking away.
 
 The expression itself (which signal frame is shown) is the behaviour model's; this module adds what
 makes a person look alive on top of it, seeded per episode. The paper's named failure cases are
-options: ``idle=None`` (a nearly static person), ``expression_head_deg`` (head movement during an
-expression), ``talking`` (mouth motion that is not an expression).
+options, drawn by the dataset generator's own ``failure_cases.Behaviour``: ``expression_head_deg``
+(head movement during an expression), ``talking`` (mouth motion that is not an expression),
+``hand_to_face`` (a hand raised to the face) and ``near_static`` (the episode's expressions peak
+low); ``idle=None`` is a nearly static person.
 """
 from __future__ import annotations
 
@@ -14,10 +16,12 @@ import numpy as np
 
 from animations.idle import IdleConfig, IdleTracks, idle_tracks, still
 from sim_env.envs.person import PersonPose
+from sim_env.render.failure_cases import Behaviour, BehaviourTrack
 
 EYE_LIMIT_DEG = 20.0  # the eyes take a gaze target up to this, the head turns for the rest
 HEAD_SHARE = 0.35  # share of a gaze shift the head takes (Freedman 2008: small shifts are mostly eyes)
 HEAD_LIMIT_DEG = 12.0
+HAND_STEADIES_HEAD = 0.8  # a hand on the face holds the head: this much of its sway and turns stop
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,6 +37,8 @@ class MotionConfig:
     talking: float = 0.0  # share of neutral time spent talking (mouth moves at syllable rate)
     syllables_per_s: float = 4.0  # speech rate (Pellegrino et al. 2011: about 4-7 syllables/s)
     leave_s: float = 2.0  # the person turns and walks away over this time before leaving
+    hand_to_face: float = 0.0  # share of the time a hand rests on the face (failure case, occlusion)
+    near_static: float = 0.0  # chance that an episode's expressions peak at 20-35 % (failure case)
 
     def __post_init__(self):
         if isinstance(self.idle, dict):
@@ -44,6 +50,15 @@ class MotionConfig:
                 raise ValueError(f"MotionConfig.{name}: expected a finite number >= 0, got {value!r}")
         if not 0 <= self.talking <= 1:
             raise ValueError(f"MotionConfig.talking: expected a share in [0, 1], got {self.talking!r}")
+        try:
+            self.behaviour()
+        except ValueError as exc:
+            raise ValueError(f"MotionConfig: {exc}") from None
+
+    def behaviour(self) -> Behaviour:
+        """The failure cases, as the dataset generator's ``--behaviour`` spells them."""
+        return Behaviour(hand_to_face=self.hand_to_face, talking=self.talking,
+                         head_motion=self.expression_head_deg, near_static=self.near_static)
 
 
 def leaving_root(progress: float, feet=(0.0, -0.12)) -> np.ndarray:
@@ -66,39 +81,22 @@ class PersonMotion:
     def __init__(self, config: MotionConfig, dt: float):
         self.config, self.dt = config, float(dt)
         self.tracks: IdleTracks = still(1, dt)
-        self._rng = np.random.default_rng(0)
+        self.behaviour = BehaviourTrack()
         self._attend_until = -1
         self._closest = np.inf
         self._attention = 0.0
-        self._talk_phase = 0.0
 
     def reset(self, seed: int, n_steps: int) -> None:
         cfg = self.config
         n = max(1, int(n_steps))
         self.tracks = idle_tracks(seed, n, self.dt, cfg.idle) if cfg.idle is not None else still(n, self.dt)
-        self._rng = np.random.default_rng([int(seed), 0x7A1C])
-        self._talking = self._talk_schedule(n)
+        self.behaviour = cfg.behaviour().draw([int(seed), 0x7A1C], n, self.dt, cfg.syllables_per_s)
         self._attend_until = -1
         self._closest = np.inf
         self._attention = 0.0
 
-    def _talk_schedule(self, n: int) -> np.ndarray:
-        """(n,) mouth opening of talking spells covering ``talking`` of the time (seeded)."""
-        out = np.zeros(n, np.float32)
-        if self.config.talking <= 0:
-            return out
-        t = np.arange(n) * self.dt
-        speaking = np.zeros(n, bool)
-        i = 0
-        while i < n:
-            length = max(1, int(self._rng.uniform(1.0, 4.0) / self.dt))
-            if self._rng.random() < self.config.talking:
-                speaking[i:i + length] = True
-            i += length
-        rate = self.config.syllables_per_s
-        syllables = 0.5 * (1 - np.cos(2 * np.pi * rate * t + self._rng.uniform(0, 2 * np.pi)))
-        out[speaking] = (0.12 + 0.18 * syllables[speaking]).astype(np.float32)
-        return out
+    def _at(self, track, i: int, default=0.0):
+        return default if track is None else track[min(i, len(track) - 1)]
 
     def notice(self, step: int) -> None:
         """Something the robot did (an offer of help) draws the person's eyes to it."""
@@ -131,10 +129,14 @@ class PersonMotion:
                 a = self._attention
                 gaze = (1 - a) * gaze + a * eyes
                 head[:2] = (1 - a) * head[:2] + a * (head[:2] * 0.3 + head_turn)
-        if expressing and cfg.expression_head_deg > 0:  # the failure case: the head moves while expressing
-            t = step * self.dt
-            head += cfg.expression_head_deg * np.array([np.sin(2.1 * t), 0.6 * np.sin(1.3 * t + 1), 0.4 * np.sin(1.7 * t)])
-        jaw = float(self._talking[min(i, len(self._talking) - 1)]) if neutral else 0.0
+        b = self.behaviour
+        hand = float(self._at(b.hand.weight, i)) if b.hand is not None and leaving <= 0 else 0.0
+        head *= 1.0 - HAND_STEADIES_HEAD * hand  # the hand holds the head (and stays on the face)
+        if expressing:  # the failure case: the head moves while expressing
+            head += np.asarray(self._at(b.head_deg, i, np.zeros(3)), np.float64)
+        jaw = float(self._at(b.jaw, i)) if neutral else 0.0
         root = leaving_root(leaving) if leaving > 0 else np.eye(4)
         return PersonPose(float(tr.blink[i]), (float(gaze[0]), float(gaze[1])),
-                          (float(head[0]), float(head[1]), float(head[2])), jaw, root)
+                          (float(head[0]), float(head[1]), float(head[2])), jaw, root,
+                          hand, b.hand.contact if b.hand is not None else "",
+                          round(b.intensity_scale, 2))

@@ -53,7 +53,7 @@ class Behaviour:
         on = [f"{f.name}={getattr(self, f.name):g}" for f in dataclasses.fields(self) if getattr(self, f.name)]
         return ",".join(on) or "none"
 
-    def draw(self, seed, n_frames: int, dt: float) -> "BehaviourTrack":
+    def draw(self, seed, n_frames: int, dt: float, syllables_per_s: float = SYLLABLES_PER_S) -> "BehaviourTrack":
         """What one performance of ``n_frames`` frames (``dt`` s apart) does, drawn from ``seed``."""
         n = max(1, int(n_frames))
         # One stream per case, so turning one case on never changes another's draw.
@@ -66,7 +66,8 @@ class Behaviour:
             side, contact = SIDES[int(r.integers(len(SIDES)))], CONTACTS[int(r.integers(len(CONTACTS)))]
             if weight.any():
                 hand = HandSpell(side, contact, weight)
-        jaw = talk_track(streams["talk"], n, dt, self.talking) if self.talking > 0 else np.zeros(n, np.float32)
+        jaw = talk_track(streams["talk"], n, dt, self.talking, syllables_per_s) if self.talking > 0 \
+            else np.zeros(n, np.float32)
         head = np.zeros((n, 3), np.float32)
         if self.head_motion > 0:
             phase = streams["head"].uniform(0, 2 * np.pi)
