@@ -56,8 +56,10 @@ class SceneView:
     dataset's clips: the same ``RenderOptions`` (rig, appearance, lighting, exposure, antialias), the
     same actor and the same ``Performance`` of each signal."""
 
-    def __init__(self, world, options: RenderOptions, seed: int = 0):
+    def __init__(self, world, options: RenderOptions, seed: int = 0, hand: bool = False):
+        """``hand``: people may raise a hand to the face (the actor draws that arm; ``person.idle_basis``)."""
         self.world = world
+        self.hand = bool(hand)
         self.options = options
         self.width, self.height, self.yfov_deg = options.width, options.height, options.yfov_deg
         self.lighting = options.lighting_for(seed)
@@ -127,9 +129,9 @@ class SceneView:
         if entry is None or entry[0] != spec:
             if entry is not None or len(self._actors) >= 4:
                 self._evict(spec.id if entry is not None else next(iter(self._actors)))
-            actor = make_actor(spec, self.options, "head")
-            actor.prepare_basis(*person_assets.idle_basis(spec))
-            pos, normals, colours, tris = person_assets.clothed_body(spec)
+            actor = make_actor(spec, self.options, person_assets.drawn_variant(spec, self.hand))
+            actor.prepare_basis(*person_assets.idle_basis(spec, self.hand))
+            pos, normals, colours, tris = person_assets.clothed_body(spec, self.hand)
             clothes = DynamicMesh(pos, normals, colours, tris, roughness=0.85).mesh
             before = set(self.scene.nodes)
             actor.add_to(self.scene, self.renderer)
@@ -155,15 +157,16 @@ class SceneView:
 
         spec = self._human
         _, actor, _, _, clothes_node = self._actors[spec.id]
-        if self._prepared_signal != (spec.id, signal_id):
-            prepare_actor(actor, person_assets.signal_performance(spec, signal_id, self.options.rig))
-            self._prepared_signal = (spec.id, signal_id)
+        scale = pose.intensity_scale if pose is not None else 1.0  # near-static expressions
+        if self._prepared_signal != (spec.id, signal_id, scale):
+            prepare_actor(actor, person_assets.signal_performance(spec, signal_id, self.options.rig, scale))
+            self._prepared_signal = (spec.id, signal_id, scale)
         index = person_assets.shown_index(signal_id, frame)
         if pose is None:
             actor.show(self.scene, index)
             root = np.eye(4)
         else:
-            actor.show(self.scene, index, pose.weights(), pose.eye_rotation(), pose.root)
+            actor.show(self.scene, index, pose.weights(self.hand), pose.eye_rotation(), pose.root)
             root = pose.root
         if not np.array_equal(root, self._root):
             self.scene.set_pose(clothes_node, root)
