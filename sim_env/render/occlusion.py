@@ -48,8 +48,11 @@ def hand_coverage(vertices: np.ndarray, side: str, camera, region=None) -> np.nd
     keep = np.flatnonzero(facing & inside)
     label = np.zeros((h, w), np.uint8)
     if is_arm[keep].any():
-        # Skin behind every arm triangle cannot hide the arm: only what is nearer is drawn.
-        keep = keep[is_arm[keep] | (depth[keep] < depth[keep][is_arm[keep]].max())]
+        # Skin behind every arm triangle, or beside the arm in the image, cannot hide it: left out.
+        arm = keep[is_arm[keep]]
+        a_lo, a_hi = lo[arm].min(0), hi[arm].max(0)
+        overlaps = (hi[keep] >= a_lo).all(1) & (lo[keep] <= a_hi).all(1)
+        keep = keep[is_arm[keep] | ((depth[keep] < depth[arm].max()) & overlaps)]
         order = keep[np.argsort(-depth[keep], kind="stable")]  # far first
         polys = np.round(uv[tris[order]] * 16).astype(np.int32)  # 4 fractional bits
         for poly, value in zip(polys, np.where(is_arm[order], 2, 1).tolist()):  # a nearer one paints over
