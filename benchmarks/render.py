@@ -71,8 +71,51 @@ def main() -> None:
     n = clip.frames.shape[0] * clip.frames.shape[1]
     print(f"clip: 25 frames x 9 views at 160 px = {n} frames in {dt:.2f} s -> {n / dt:.1f} frames/s (one core); "
           f"{cpu / n * 1000:.1f} CPU ms/frame (all threads: comparable on a shared machine)")
+    hand_to_face(human, signal)
     print(f"load average: {os.getloadavg()[0]:.1f}")
     print(f"peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+
+
+def hand_to_face(human, signal) -> None:
+    """What a hand raised to the face costs per frame: the arm's IK, the second forward, the occlusion
+    label per view, and a whole clip (head + arm drawn) against the plain one."""
+    import numpy as np
+
+    from humans.pose import hand_to_face_deltas
+    from sim_env.render.camera import RobotCamera
+    from sim_env.render.clip import render_clip
+    from sim_env.render.failure_cases import BehaviourTrack, HandSpell
+    from sim_env.render.performance import Performance
+    from sim_env.render.renderer import Renderer
+    from sim_env.render.viewpoints import paper9
+
+    track = BehaviourTrack(hand=HandSpell("R", "mouth", np.ones(25, np.float32)))
+    plain = Performance(human, signal, 25)
+    t0 = time.perf_counter()
+    deltas = hand_to_face_deltas(plain.body, plain.frames, "R", "mouth", np.ones(25))
+    ik_ms = (time.perf_counter() - t0) / 25 * 1000
+    r = plain.rig_frames
+    t0 = time.perf_counter()
+    plain.body.frames(r.facial_actions, r.head_yaw_pitch_roll_deg, morph_offsets_hm08=r.morph_offsets_hm08,
+                      head_forward_m=r.head_forward_m, bone_deltas=deltas)
+    forward_ms = (time.perf_counter() - t0) / 25 * 1000
+    performance = Performance(human, signal, 25, behaviour=track)
+    cams = [RobotCamera.around_face(performance.body.face_centre, v.horizontal_deg, v.vertical_deg, v.distance,
+                                    width=160, height=160, yfov_deg=25) for v in paper9()]
+    t0 = time.perf_counter()
+    performance.occlusion(cams)
+    label_ms = (time.perf_counter() - t0) / (25 * len(cams)) * 1000
+    print(f"hand to face: arm IK {ik_ms:.2f} ms/frame, second anny forward {forward_ms:.2f} ms/frame, "
+          f"occlusion label {label_ms:.1f} ms per view-frame (paper9, 160 px)")
+    with Renderer(160, 160) as renderer:
+        render_clip(human, signal, paper9()[:1], n_frames=2, size=160, renderer=renderer, behaviour=BehaviourTrack(
+            hand=HandSpell("R", "mouth", np.ones(2, np.float32))))
+        for name, behaviour in (("plain", None), ("hand", track)):
+            t0 = time.perf_counter()
+            clip = render_clip(human, signal, paper9(), n_frames=25, size=160, renderer=renderer, behaviour=behaviour)
+            dt = time.perf_counter() - t0
+            n = clip.frames.shape[0] * clip.frames.shape[1]
+            print(f"clip {name}: {n} frames in {dt:.2f} s -> {n / dt:.1f} frames/s ({dt / n * 1000:.1f} ms/frame, labels included)")
 
 
 if __name__ == "__main__":
