@@ -49,11 +49,19 @@ def _reachable(address: str) -> None:
                        "start one with `ray start --head` or check the head node's address") from None
 
 
+def _on_loopback(address: str | None) -> bool:
+    """A Ray on this machine's loopback interface: the local one hrisim starts (None) or one at 127.0.0.1:PORT."""
+    match = _HOST_PORT.match(address or "")
+    host = match["host"].strip("[]") if match else ""
+    return address is None or host in ("localhost", "::1") or host.startswith("127.")
+
+
 def import_ray(local: bool):
-    """The ``ray`` module, or a RayError saying how to install it. A local Ray listens on the loopback
-    interface only: Ray's switch for that (the default on Windows and macOS) is read when ray is first
-    imported, and it is set only for that import, since a driver that joins a cluster must announce
-    an address the cluster can reach."""
+    """The ``ray`` module, or a RayError saying how to install it. ``local``: this process starts or
+    joins a Ray on the loopback interface, where a local Ray listens (nothing on the network). Ray's
+    switch for that (the default on Windows and macOS) is read when ray is first imported, and it is
+    set only for that import, since a driver that joins a cluster must announce an address the
+    cluster can reach (Ray would otherwise swap 127.0.0.1 for this machine's network address)."""
     if local and "ray" not in sys.modules:
         os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
         try:
@@ -74,7 +82,7 @@ def ray_session(address: str | None, num_cpus: int, log: Callable[[str], None] |
     joined (a notebook's, a test's) is used as it is."""
     log = log or (lambda line: print(line, file=sys.stderr))
     address = check_address(address)
-    ray = import_ray(local=address is None)
+    ray = import_ray(local=_on_loopback(address))
     if ray.is_initialized():
         yield ray
         return
@@ -88,7 +96,11 @@ def ray_session(address: str | None, num_cpus: int, log: Callable[[str], None] |
         ray.init(address=address, **settings)
     except (ConnectionError, RuntimeError, ImportError, ValueError) as exc:
         where = f"the Ray cluster at {address}" if address else "a local Ray"
-        raise RayError(f"could not start or join {where}: {str(exc).splitlines()[0]}") from None
+        hint = ""
+        if address and "RAY_AUTH_MODE" not in os.environ:  # Ray turns token auth on only for clusters it finds itself
+            hint = ("; a cluster with token authentication (a local Ray's default) needs RAY_AUTH_MODE=token "
+                    "and its token (~/.ray/auth_token or RAY_AUTH_TOKEN) on this machine")
+        raise RayError(f"could not start or join {where}: {str(exc).splitlines()[0]}{hint}") from None
     try:
         yield ray
     finally:
