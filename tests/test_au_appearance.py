@@ -12,7 +12,7 @@ from humans.suites import balanced24
 from sim_env.render.clip import render_clip
 from sim_env.render.viewpoints import Viewpoint
 
-KEYS = ("4", "9", "10", "26", "17", "12", "6", "1", "2")
+KEYS = ("4", "9", "10", "26", "17", "12", "6", "1", "2", "16", "25")
 SIZE = 192
 
 
@@ -128,6 +128,23 @@ def test_au1_and_au2_raise_the_brows_as_far_as_facs_e(shown):
     frames, lm = shown
     assert (_brow_rise(frames, lm, "1", -0.22) > 7.0).all()  # inner brows, both sides (before: 4.2-4.7)
     assert (_brow_rise(frames, lm, "2", 0.25) > 5.0).all()  # outer brows (before: 2.7-4.1)
+
+
+def _parted(frame, mouth, gap):
+    """Share of the mouth's patch that is not lip or skin: teeth (pale, unsaturated) or the dark inside."""
+    slit = frame_crop(frame, mouth, int(0.25 * gap), int(0.12 * gap))
+    lum, chroma = luminance(slit), slit.max(-1) - slit.min(-1)
+    return (((lum > 150) & (chroma < 60)) | (lum < 70)).mean()
+
+
+def test_au16_and_au25_part_the_lips(shown):
+    """FACS E: AU25 parts the lips so the teeth and the mouth's inside show; AU16 pulls the lower lip
+    down and out over the lower teeth."""
+    frames, lm = shown
+    _, _, _, mouth, gap = _geometry(lm)
+    closed = _parted(frames["neutral"], mouth, gap)
+    assert _parted(frames["25"], mouth, gap) > closed + 0.25
+    assert _parted(frames["16"], mouth, gap) > closed + 0.20
 
 
 def test_pulses_show_each_au_alone_on_its_own_frame():
