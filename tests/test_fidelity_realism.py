@@ -14,46 +14,21 @@ from __future__ import annotations
 import os
 import warnings
 
-import numpy as np
 import pytest
 
-from test_realism_floor import iou
-
-PICKS = (0, 12, 24)
-
-
-class PickedFrames:
-    """A timeline-like object whose samples are the picked frames of several timelines, stacked,
-    so one ``render_clip`` renders exactly the frames a test needs."""
-
-    def __init__(self, timelines, n_frames: int, picks):
-        samples = [t.sample(n_frames) for t in timelines]
-        self.keys = sorted({k for keys, _ in samples for k in keys})
-        rows = []
-        for keys, values in samples:
-            full = np.zeros((n_frames, len(self.keys)), np.float32)
-            for j, key in enumerate(keys):
-                full[:, self.keys.index(key)] = values[:, j]
-            rows.append(full[list(picks)])
-        self.values = np.concatenate(rows)
-
-    def sample(self, n_frames: int):
-        assert n_frames == len(self.values)
-        return list(self.keys), self.values
+from realism_support import PICKS, PickedFrames, mtcnn_hits
 
 
 @pytest.mark.slow
 def test_mtcnn_finds_the_paper_people_in_95_percent_of_frames(paper_people, paper_animations_dir,
                                                               asset_roots, facshuman_pack):
-    facenet_pytorch = pytest.importorskip("facenet_pytorch")
-    import torch
+    pytest.importorskip("facenet_pytorch")
 
     from animations.fani import read_fani
     from sim_env.render.clip import render_clip
     from sim_env.render.renderer import Renderer
     from sim_env.render.viewpoints import paper9
 
-    torch.manual_seed(0)
     files = sorted(paper_animations_dir.glob("*.fani"))
     chosen = [next(f for f in files if tag in f.stem.upper()) for tag in ("_CONF", "_ANGR", "_DISG")]
     with warnings.catch_warnings():
@@ -73,15 +48,7 @@ def test_mtcnn_finds_the_paper_people_in_95_percent_of_frames(paper_people, pape
                     boxes.append(clip.labels.face_boxes[v, t])
                     who.append((human.id, v, t))
     assert len(images) == 24 * 9 * 3 * (3 if full else 1)
-    mtcnn = facenet_pytorch.MTCNN(keep_all=True, device="cpu")
-    found, failures = 0, []
-    for i in range(0, len(images), 81):
-        detected, _ = mtcnn.detect(images[i : i + 81])
-        for j, det in enumerate(detected):
-            ok = det is not None and len(det) == 1 and iou(det[0], boxes[i + j]) >= 0.5
-            found += ok
-            if not ok:
-                failures.append(who[i + j])
+    found, failures = mtcnn_hits(images, boxes, who, batch=81)
     rate = found / len(images)
     print(f"MTCNN found {found}/{len(images)} faces ({rate:.1%}); failed: {failures[:30]}")
     assert rate >= 0.95, f"MTCNN found the face in {rate:.1%} of frames; failed (id, view, frame): {failures[:30]}"
