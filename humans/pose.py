@@ -141,8 +141,8 @@ def hand_to_face_deltas(body, frames, side: str, contact: str, weight: np.ndarra
     fingers_want = np.einsum("tij,j->ti", head, _unit(np.asarray(spec.fingers) * mirror))
 
     # The hand: palm onto the face (its normal against the skin's), fingers along the face.
-    hand_rest = _frame(-arm.palm_normal[None], arm.finger_dir[None])[0]
-    hand_goal = _frame(-(-normal), fingers_want)  # palm normal = -skin normal; column 0 is -palm normal
+    hand_rest = _frame(-arm.palm_normal[None], arm.finger_dir[None])[0]  # column 0: out of the back of the hand
+    hand_goal = _frame(normal, fingers_want)  # column 0: the back of the hand turns to the skin normal
     g_hand = Rotation.from_matrix(hand_goal @ hand_rest.T)
     palm_point = arm.wrist + spec.palm_at * (arm.finger_roots["finger3"][0][0] - arm.wrist)
     palm_point = palm_point + _palm_depth(body, arm) * arm.palm_normal
