@@ -3,6 +3,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 # Test data folder (see tests/conftest.py); tests that need it skip when it is absent.
 HRISIM_SHARED ?= $(abspath ../shared)
+# Test processes (pytest-xdist); worksteal rebalances when one worker draws the long rendering tests.
+TEST_WORKERS ?= 2
 
 .PHONY: demo test bench clean
 
@@ -16,7 +18,7 @@ demo: $(VENV)/.installed
 	$(VENV)/bin/hrisim demo --out out/demo
 
 test: $(VENV)/.installed
-	HRISIM_SHARED=$(HRISIM_SHARED) $(PY) -m pytest -q
+	HRISIM_SHARED=$(HRISIM_SHARED) $(PY) -m pytest -q -n $(TEST_WORKERS) --dist worksteal
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/render.py

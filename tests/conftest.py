@@ -15,6 +15,25 @@ import pytest
 pytest_plugins = ["fidelity_support"]
 
 
+def _share_the_cores_between_workers() -> None:
+    """Under pytest-xdist (``make test`` runs ``-n 2``) each worker gets its share of the cores for
+    torch/OpenMP: every worker starting one thread per core would spin-wait against the others.
+    Set before any test module imports torch; an explicit ``OMP_NUM_THREADS`` wins."""
+    workers = os.environ.get("PYTEST_XDIST_WORKER_COUNT")
+    if workers:
+        os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // int(workers))))
+
+
+_share_the_cores_between_workers()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Modules with a ``slow`` test (minutes of rendering) run first, whole and in their order, so
+    that under xdist the longest tests start at once and the short ones fill in around them."""
+    slow = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow)  # a stable sort: each module's order is kept
+
+
 def _shared_root() -> Path | None:
     value = os.environ.get("HRISIM_SHARED")
     if not value:
