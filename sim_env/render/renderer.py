@@ -424,10 +424,9 @@ SHADOW_TEXEL_M = 2.0 * SHADOW_HALF_EXTENT_M / SHADOW_MAP_PX
 
 
 def _shadow_texture():
-    """A light's depth map, sampled with hardware depth comparison and bilinear filtering (one
-    texture fetch per light and fragment where pyrender's 3x3 PCF makes 36: five times the cost of
-    a frame on llvmpipe); its bilinear edge spans a texel, ~2 mm, the penumbra of a studio softbox
-    at the nose's distance from the cheek."""
+    """A light's depth map, sampled with hardware depth comparison and bilinear filtering (four
+    texture fetches per light and fragment, see ``_SHADOW_LOOKUP``, where pyrender's 3x3 PCF makes
+    36: five times the cost of a frame on llvmpipe)."""
     import pyrender
     from OpenGL import GL
 
@@ -622,6 +621,11 @@ vec3 skin_brdf(vec3 n, vec3 v, vec3 l, float roughness, vec3 albedo, vec3 radian
 _SHADOW_LOOKUP = f"""
 const float SHADOW_TEXEL_M = {SHADOW_TEXEL_M:.6f};
 const float SHADOW_CURVE_M = 0.04;
+// Four bilinear taps a texel apart: a ~4 mm tent. A studio softbox (~25 degrees across) casts a
+// penumbra of ~0.4 x the occluder's distance: 2-5 mm for glasses frames 5-12 mm off the skin, as wide
+// as the frames, so their shadows are faint continuous lines, not the dotted hard lines a 2 mm
+// map draws of a 3 mm tube; ~8 mm for the nose on the cheek.
+const float SHADOW_BLUR_TEXELS = 1.0;
 
 float hrisim_shadow(mat4 light_matrix, sampler2DShadow shadow_map, vec3 n, vec3 l)
 {{
@@ -631,7 +635,10 @@ float hrisim_shadow(mat4 light_matrix, sampler2DShadow shadow_map, vec3 n, vec3 
     vec4 p = light_matrix * vec4(frag_position + n * offset, 1.0);
     vec3 c = p.xyz / p.w * 0.5 + 0.5;
     if (any(lessThan(c, vec3(0.0))) || any(greaterThan(c, vec3(1.0)))) return 0.0;
-    return 1.0 - texture(shadow_map, c);
+    vec2 d = vec2(SHADOW_BLUR_TEXELS / float(textureSize(shadow_map, 0).x));
+    float lit = texture(shadow_map, vec3(c.xy + vec2(-d.x, -d.y), c.z)) + texture(shadow_map, vec3(c.xy + vec2(d.x, -d.y), c.z))
+              + texture(shadow_map, vec3(c.xy + vec2(-d.x, d.y), c.z)) + texture(shadow_map, vec3(c.xy + vec2(d.x, d.y), c.z));
+    return 1.0 - 0.25 * lit;
 }}
 """
 _DIRECTIONAL_SHADOW_CALL = """        float nl = clamp(dot(n,l), 0.0, 1.0);
