@@ -102,9 +102,9 @@ def test_closing_a_shadowed_renderer_leaves_the_next_one_working():
     from sim_env.render.renderer import Renderer
 
     spec = _darkest(1)
-    with Renderer(32, 32) as first:
+    with Renderer(32, 32, shadows=True) as first:
         render_clip(spec, None, n_frames=1, size=32, renderer=first)
-    with Renderer(32, 32) as second:
+    with Renderer(32, 32, shadows=True) as second:
         render_clip(spec, None, n_frames=1, size=32, renderer=second)  # makes its shadow framebuffer
         gc.collect()  # frees the first renderer's pyrender state while the second's context is current
         assert render_clip(spec, None, n_frames=1, size=32, renderer=second).frames.max() > 0
@@ -136,7 +136,7 @@ def test_a_thin_frame_casts_a_soft_continuous_shadow():
     rod, rod_tris = box(-0.06, 0.06, -0.0015, 0.0015, 0.0085, 0.0115)
     scene = pyrender.Scene()
     size = 160
-    with Renderer(size, size, antialias="none") as renderer:
+    with Renderer(size, size, antialias="none", shadows=True) as renderer:
         for points, tris in ((plane, np.arange(6).reshape(-1, 3)), (rod, rod_tris)):
             mesh = DynamicMesh(points, flat_normals(points), np.full((len(points), 3), 0.5, np.float32), tris)
             scene.add(mesh.mesh)

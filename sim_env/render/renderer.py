@@ -250,12 +250,14 @@ class Renderer:
     """Owns the GL context; renders pyrender scenes from a ``RobotCamera``.
 
     ``antialias``: ``ssaa1.5`` (default: draw 1.5x larger, box-filter down), ``msaa4`` (pyrender's
-    multisampling) or ``none``. ``shadows`` (default on): the lights cast shadows (see
-    :func:`_use_shadow_maps`); off, every surface facing a light is lit by it, even through the head.
+    multisampling) or ``none``. ``shadows``: the lights cast shadows (see
+    :func:`_use_shadow_maps`); off (for now the default: with them MTCNN fires on one person's ear
+    and two AU probes read shadowed teeth, see tests), every surface facing a light is lit by it,
+    even through the head.
     """
 
     def __init__(self, width: int = 160, height: int = 160, backend: str | None = None,
-                 antialias: str = "ssaa1.5", shadows: bool = True):
+                 antialias: str = "ssaa1.5", shadows: bool = False):
         if antialias not in ANTIALIAS:
             raise ValueError(f"antialias must be one of {ANTIALIAS}, got {antialias!r}")
         self.antialias = antialias
