@@ -9,13 +9,11 @@ The renderer draws **scene-linear** light into a half-float framebuffer (nothing
 gamma-encoded on the GPU); ``sim_env.render.camera_model`` then exposes, white-balances, adds sensor
 noise and tone-maps it, as a camera does. pyrender's mesh shader is patched here (the one place that
 patches pyrender's shaders): vertex colours are the albedo (glTF's COLOR_0), not a tint of the lit
-result, so highlights stay white on every skin tone; a skin BRDF; alpha cut-outs; linear output;
-directional lights cast shadows (maps framed on the face, shared by the views of a frame).
+result, so highlights stay white on every skin tone; a skin BRDF; alpha cut-outs; linear output.
 """
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import os
 import sys
 import types
@@ -101,11 +99,11 @@ class DynamicMesh:
         self.primitive.normals = normals
         self._dirty = True
 
-    def upload(self) -> bool:
-        """Copy the new geometry into the GPU buffer (the GL context must be current); whether it did."""
+    def upload(self) -> None:
+        """Copy the new geometry into the GPU buffer (the GL context must be current)."""
         prim = self.primitive
         if not self._dirty or prim._vaid is None:
-            return False
+            return
         from OpenGL import GL
 
         # pyrender's interleaved layout: positions, normals, texcoord_0, texcoord_1, color_0 (those present)
@@ -115,7 +113,6 @@ class DynamicMesh:
         GL.glBindBuffer(GL.GL_ARRAY_BUFFER, prim._buffers[0])
         GL.glBufferSubData(GL.GL_ARRAY_BUFFER, 0, data.nbytes, data)
         self._dirty = False
-        return True
 
 
 class TexturedDynamicMesh(DynamicMesh):
@@ -250,18 +247,14 @@ class Renderer:
     """Owns the GL context; renders pyrender scenes from a ``RobotCamera``.
 
     ``antialias``: ``ssaa1.5`` (default: draw 1.5x larger, box-filter down), ``msaa4`` (pyrender's
-    multisampling) or ``none``. ``shadows``: the lights cast shadows (see
-    :func:`_use_shadow_maps`); off (for now the default: with them MTCNN fires on one person's ear
-    and two AU probes read shadowed teeth, see tests), every surface facing a light is lit by it,
-    even through the head.
+    multisampling) or ``none``.
     """
 
     def __init__(self, width: int = 160, height: int = 160, backend: str | None = None,
-                 antialias: str = "ssaa1.5", shadows: bool = False):
+                 antialias: str = "ssaa1.5"):
         if antialias not in ANTIALIAS:
             raise ValueError(f"antialias must be one of {ANTIALIAS}, got {antialias!r}")
         self.antialias = antialias
-        self.shadows = bool(shadows)
         self.backend = select_backend(backend)
         _load_llvm_users_first()
         try:
@@ -285,11 +278,9 @@ class Renderer:
         _linear_framebuffers(inner, None if antialias == "msaa4" else 0)
         self.dynamic_meshes: list[DynamicMesh] = []
         self._camera_node = None
-        self._shadow_key = None
         # The camera ``render`` uses (a stream camera: exposure adapts frame to frame).
         self.camera_model = Camera(CameraSettings())
         _use_hrisim_shaders(self._offscreen)
-        _use_shadow_maps(inner)
 
     def close(self) -> None:
         """Free this renderer's GL context, but keep the process's EGL display initialised.
@@ -302,18 +293,15 @@ class Renderer:
         if off is None:
             return
         self._offscreen = None
-        inner = off._renderer
         platform = getattr(off, "_platform", None)
         if getattr(platform, "_egl_display", None) is None:  # OSMesa, or never made current
             off.delete()
-            _forget_gl_names(inner)
             return
         from OpenGL.EGL import eglDestroyContext
 
         platform.make_current()
-        if inner is not None:
-            inner.delete()
-            _forget_gl_names(inner)
+        if off._renderer is not None:
+            off._renderer.delete()
         eglDestroyContext(platform._egl_display, platform._egl_context)
         platform._egl_context = platform._egl_display = None
         off._renderer = off._platform = None
@@ -355,20 +343,13 @@ class Renderer:
         background = background or Background()
         scene.bg_color = np.array([*srgb_to_linear(background.colour), 0.0 if background.image is not None else 1.0])
         off._platform.make_current()
-        moved = [mesh.upload() for mesh in self.dynamic_meshes]
-        flags = pyrender.RenderFlags.RGBA
-        if self.shadows:
-            flags |= pyrender.RenderFlags.SHADOWS_DIRECTIONAL
-            # Shadow maps depend on the geometry and the lights, not on the camera: the views of
-            # one frame share them.
-            key = _shadow_key(scene)
-            off._renderer.hrisim_reuse_shadow_maps = not any(moved) and key == self._shadow_key
-            self._shadow_key = key
-        _set_light_counts(off._renderer, scene, flags)
-        colour, _ = off.render(scene, flags=flags)
+        for mesh in self.dynamic_meshes:
+            mesh.upload()
+        _set_light_counts(off._renderer, scene, pyrender.RenderFlags.RGBA)
+        colour, _ = off.render(scene, flags=pyrender.RenderFlags.RGBA)
         # A mesh is first bound inside render(): upload what changed before that on the next call.
-        if any([mesh.upload() for mesh in self.dynamic_meshes]):
-            self._shadow_key = None
+        for mesh in self.dynamic_meshes:
+            mesh.upload()
         if background.image is None:
             colour = colour[..., :3]
         if viewport != (camera.width, camera.height):
@@ -376,15 +357,6 @@ class Renderer:
         if background.image is not None:
             colour = _composite(colour, background.image)
         return np.ascontiguousarray(colour[..., :3])
-
-
-def _forget_gl_names(inner) -> None:
-    """After pyrender's ``Renderer.delete()``: forget the shadow framebuffer's name, which it frees
-    but keeps, so that its ``__del__`` (a second ``delete()``, whenever the garbage collector
-    frees it) does not free that name again in whichever context is current by then (another
-    renderer's framebuffer: its next draw fails with GL_INVALID_OPERATION)."""
-    if inner is not None:
-        inner._shadow_fb = None
 
 
 def _composite(rgba: np.ndarray, image: np.ndarray) -> np.ndarray:
@@ -410,90 +382,8 @@ def add_lights(scene, lighting: Lighting, face_centre, face_forward=(0.0, -1.0, 
     for light in lighting.lights:
         direction = light.direction_to_light(face_forward)
         pose = look_at(np.asarray(face_centre) + direction, face_centre, up=_up_for(direction))
-        lamp = pyrender.DirectionalLight(color=light.rgb, intensity=light.intensity)
-        lamp.shadow_texture = _shadow_texture()
-        nodes.append(scene.add(lamp, pose=pose))
+        nodes.append(scene.add(pyrender.DirectionalLight(color=light.rgb, intensity=light.intensity), pose=pose))
     return nodes
-
-
-# Shadow maps of the directional lights (add_lights places each light one metre from the face it
-# lights, so the face centre is its node's position minus its +z axis): a square of
-# 2 * SHADOW_HALF_EXTENT_M around the face (head, hair, shoulders in a portrait) at SHADOW_MAP_PX,
-# about 2 mm per texel, where pyrender would map the whole scene's bounds at 2048 px.
-SHADOW_MAP_PX = 256
-SHADOW_HALF_EXTENT_M = 0.25
-SHADOW_TEXEL_M = 2.0 * SHADOW_HALF_EXTENT_M / SHADOW_MAP_PX
-
-
-def _shadow_texture():
-    """A light's depth map, sampled with hardware depth comparison and bilinear filtering (four
-    texture fetches per light and fragment, see ``_SHADOW_LOOKUP``, where pyrender's 3x3 PCF makes
-    36: five times the cost of a frame on llvmpipe)."""
-    import pyrender
-    from OpenGL import GL
-
-    gltf = pyrender.constants.GLTF
-    sampler = pyrender.Sampler(magFilter=gltf.LINEAR, minFilter=gltf.LINEAR,
-                               wrapS=gltf.CLAMP_TO_EDGE, wrapT=gltf.CLAMP_TO_EDGE)
-    return pyrender.Texture(width=SHADOW_MAP_PX, height=SHADOW_MAP_PX, source_channels="D",
-                            data_format=GL.GL_FLOAT, sampler=sampler)
-
-
-def _use_shadow_maps(renderer) -> None:
-    """Fit pyrender's directional shadow mapping to a portrait: the light's view frames the face it
-    lights (pyrender's frames the scene's bounds, which it cannot compute on numpy 2), the
-    viewport follows the map's own size, and alpha cut-out meshes (MakeHuman hair cards, whose
-    alpha the depth pass does not read) cast no shadow rather than the shadows of whole cards."""
-    import pyrender
-    from OpenGL import GL
-
-    def light_matrices(scene, light_node, flags):
-        pose = scene.get_pose(light_node)
-        centre = pose[:3, 3] - pose[:3, 2]
-        view = np.array(pose, np.float64)
-        view[:3, 3] = centre + pose[:3, 2]  # one metre towards the light, looking at the face
-        camera = pyrender.OrthographicCamera(xmag=SHADOW_HALF_EXTENT_M, ymag=SHADOW_HALF_EXTENT_M,
-                                             znear=0.5, zfar=1.5)
-        return np.linalg.inv(view), camera.get_projection_matrix()
-
-    configure = renderer._configure_shadow_mapping_viewport
-
-    def configure_sized(light, flags):
-        configure(light, flags)  # leaves the light's depth texture bound
-        GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_COMPARE_MODE, GL.GL_COMPARE_REF_TO_TEXTURE)
-        GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_COMPARE_FUNC, GL.GL_LEQUAL)
-        GL.glViewport(0, 0, light.shadow_texture.width, light.shadow_texture.height)
-
-    shadow_pass = renderer._shadow_mapping_pass
-
-    def shadow_pass_without_cutouts(scene, light_node, flags):
-        if getattr(renderer, "hrisim_reuse_shadow_maps", False):
-            return
-        hidden = [node.mesh for node in scene.mesh_nodes if node.mesh.is_visible and any(
-            p.material.alphaMode == "MASK" for p in node.mesh.primitives)]
-        for mesh in hidden:
-            mesh.is_visible = False
-        try:
-            shadow_pass(scene, light_node, flags)
-        finally:
-            for mesh in hidden:
-                mesh.is_visible = True
-
-    renderer._get_light_cam_matrices = light_matrices
-    renderer._configure_shadow_mapping_viewport = configure_sized
-    renderer._shadow_mapping_pass = shadow_pass_without_cutouts
-
-
-_SCENE_TOKENS = itertools.count()
-
-
-def _shadow_key(scene) -> tuple:
-    """What the shadow maps of ``scene`` depend on besides the meshes' vertices: the scene, its
-    mesh and light nodes, their poses and visibility."""
-    nodes = sorted((*scene.mesh_nodes, *scene.directional_light_nodes), key=id)
-    token = scene.__dict__.setdefault("hrisim_shadow_token", next(_SCENE_TOKENS))  # ids are reused
-    return (token, *((id(n), n.mesh.is_visible if n.mesh is not None else None,
-                          scene.get_pose(n).tobytes()) for n in nodes))
 
 
 def _up_for(direction: np.ndarray):
@@ -614,46 +504,6 @@ vec3 skin_brdf(vec3 n, vec3 v, vec3 l, float roughness, vec3 albedo, vec3 radian
 }
 """
 
-# Directional shadows looked up at a point moved off the surface along its normal (normal-offset
-# shadow mapping): by a texel or three as the surface turns from the light, so a surface does not
-# shadow itself in texel-sized stripes (acne); and past the terminator by about what clears a head's
-# own curve (a sphere of radius r needs r (1 / cos(d) - 1) ~ r s^2 / 2 at s = -dot(n, l) = sin(d)
-# past it; r = 8 cm), so the skin there, lit through the skin by the wrapped diffuse term, is
-# shadowed by other things (hair, the ear's rim, the skull behind the temple), not by its own surface.
-_SHADOW_LOOKUP = f"""
-const float SHADOW_TEXEL_M = {SHADOW_TEXEL_M:.6f};
-const float SHADOW_CURVE_M = 0.04;
-// Four bilinear taps a texel apart: a ~4 mm tent. A studio softbox (~25 degrees across) casts a
-// penumbra of ~0.4 x the occluder's distance: 2-5 mm for glasses frames 5-12 mm off the skin, as wide
-// as the frames, so their shadows are faint continuous lines, not the dotted hard lines a 2 mm
-// map draws of a 3 mm tube; ~8 mm for the nose on the cheek.
-const float SHADOW_BLUR_TEXELS = 1.0;
-
-float hrisim_shadow(mat4 light_matrix, sampler2DShadow shadow_map, vec3 n, vec3 l)
-{{
-    float ndl = dot(n, l);
-    float offset = SHADOW_TEXEL_M * (1.0 + 2.0 * (1.0 - clamp(ndl, 0.0, 1.0)))
-                 + SHADOW_CURVE_M * max(-ndl, 0.0) * max(-ndl, 0.0);
-    vec4 p = light_matrix * vec4(frag_position + n * offset, 1.0);
-    vec3 c = p.xyz / p.w * 0.5 + 0.5;
-    if (any(lessThan(c, vec3(0.0))) || any(greaterThan(c, vec3(1.0)))) return 0.0;
-    vec2 d = vec2(SHADOW_BLUR_TEXELS / float(textureSize(shadow_map, 0).x));
-    float lit = texture(shadow_map, vec3(c.xy + vec2(-d.x, -d.y), c.z)) + texture(shadow_map, vec3(c.xy + vec2(d.x, -d.y), c.z))
-              + texture(shadow_map, vec3(c.xy + vec2(-d.x, d.y), c.z)) + texture(shadow_map, vec3(c.xy + vec2(d.x, d.y), c.z));
-    return 1.0 - 0.25 * lit;
-}}
-"""
-_DIRECTIONAL_SHADOW_CALL = """        float nl = clamp(dot(n,l), 0.0, 1.0);
-        float shadow = shadow_calc(
-            directional_lights[i].light_matrix,
-            directional_lights[i].shadow_map,
-            nl
-        );"""
-_DIRECTIONAL_SHADOW_MAP = """    #ifdef DIRECTIONAL_LIGHT_SHADOWS
-    sampler2D shadow_map;"""
-_HRISIM_SHADOW_CALL = """        float shadow = hrisim_shadow(
-            directional_lights[i].light_matrix, directional_lights[i].shadow_map, n, l);"""
-
 _LIGHT_CALL = """        vec3 res = compute_brdf(n, v, l, roughness, metallic,
                                 f0, c_diff, base_color.rgb, radiance);"""
 _SKIN_LIGHT_CALL = """#ifdef TEXCOORD_1_LOC
@@ -674,10 +524,6 @@ _LIGHT_LOOPS = tuple(
 _MESH_FRAG_PATCHES = _LIGHT_LOOPS + (
     # the skin BRDF, after pyrender's BRDF helpers
     ("float texture2DCompare(", _SKIN_BRDF + "\nfloat texture2DCompare(", 1),
-    # directional shadows from a normal-offset lookup, after pyrender's PCF
-    ("float shadow_calc(mat4 light_matrix", _SHADOW_LOOKUP + "\nfloat shadow_calc(mat4 light_matrix", 1),
-    (_DIRECTIONAL_SHADOW_CALL, _HRISIM_SHADOW_CALL, 1),
-    (_DIRECTIONAL_SHADOW_MAP, _DIRECTIONAL_SHADOW_MAP.replace("sampler2D", "sampler2DShadow"), 1),
     # vertex colours are the albedo (glTF COLOR_0 multiplies the base colour), not a tint of the
     # lit result: a white highlight stays white on a dark surface
     ("    vec4 base_color = material.base_color_factor;\n",
