@@ -298,8 +298,14 @@ class Renderer:
             off.delete()
             return
         from OpenGL.EGL import eglDestroyContext
+        from OpenGL.error import GLError
 
-        platform.make_current()
+        try:
+            platform.make_current()
+        except (GLError, AssertionError):  # the context is already gone (EGL_BAD_CONTEXT): nothing to free
+            platform._egl_context = platform._egl_display = None
+            off._renderer = off._platform = None
+            return
         if off._renderer is not None:
             off._renderer.delete()
         eglDestroyContext(platform._egl_display, platform._egl_context)
