@@ -92,19 +92,16 @@ class Mp4Writer:
         self.n_frames = 0
 
     def write(self, frame: np.ndarray) -> None:
-        import fractions
-
         import av
+
+        from hrisim.h264 import add_h264_stream
 
         h, w = frame.shape[:2]
         if h % 2 or w % 2:  # yuv420p needs even sizes
             frame = np.pad(frame, ((0, h % 2), (0, w % 2), (0, 0)), mode="edge")
         if self._container is None:
             self._container = av.open(str(self.tmp), "w", format="mp4")
-            self._stream = self._container.add_stream("libx264", rate=fractions.Fraction(self.fps).limit_denominator(1001))
-            self._stream.width, self._stream.height = frame.shape[1], frame.shape[0]
-            self._stream.pix_fmt = "yuv420p"
-            self._stream.options = {"crf": str(self.crf), "preset": "veryfast"}
+            self._stream = add_h264_stream(self._container, self.fps, frame.shape[1], frame.shape[0], self.crf, "veryfast")
         self._container.mux(self._stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")))
         self.n_frames += 1
 
