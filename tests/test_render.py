@@ -127,3 +127,41 @@ def test_face_exposure_evens_out_skin_tones():
     assert np.array_equal(out[0], out[1]) and record.gain > 1
     with pytest.raises(ValueError, match="exposure"):
         render_clip(people[0], None, FRONT, n_frames=1, size=32, exposure="auto")
+
+
+def test_scene_order_does_not_change_the_picture():
+    """pyrender keeps nodes in sets (iterated by memory address); the renderer sums lights and draws
+    meshes in content order, so a scene built in another order renders to the same bits."""
+    import pyrender
+    import trimesh
+
+    from sim_env.render.camera import RobotCamera
+    from sim_env.render.renderer import Renderer
+
+    sphere = trimesh.creation.icosphere(subdivisions=3, radius=0.1)
+    lights = [(np.array([np.cos(a), -1.0, np.sin(a)]), rgb, i) for a, rgb, i in
+              [(0.3, (1.0, 0.9, 0.8), 2.0), (1.9, (0.7, 0.8, 1.0), 1.3), (3.5, (1.0, 1.0, 1.0), 0.7),
+               (4.4, (0.9, 1.0, 0.9), 1.1), (5.6, (1.0, 0.8, 0.9), 0.4)]]
+
+    def scene(order):
+        s = pyrender.Scene(ambient_light=(0.02, 0.02, 0.02))
+        for name in order:
+            if name == "mesh":
+                s.add(pyrender.Mesh.from_trimesh(sphere, smooth=True), name="ball")
+            else:
+                d, rgb, i = lights[name]
+                z = -d / np.linalg.norm(d)
+                x = np.cross([0.0, 0.0, 1.0], z)
+                x /= np.linalg.norm(x)
+                pose = np.eye(4)
+                pose[:3, :3] = np.stack([x, np.cross(z, x), z], 1)
+                s.add(pyrender.DirectionalLight(color=rgb, intensity=i), pose=pose)
+        return s
+
+    camera = RobotCamera.around_face(np.zeros(3), 10.0, 5.0, 0.4, width=64, height=64, yfov_deg=30.0)
+    forward, backward = ["mesh", 0, 1, 2, 3, 4], [4, 3, 2, 1, 0, "mesh"]
+    with Renderer(64, 64) as renderer:
+        images = [renderer.render_linear(scene(order), camera) for order in (forward, backward) * 3]
+    assert images[0].std() > 0.01, "the ball is lit"
+    for image in images[1:]:
+        assert np.array_equal(image, images[0])

@@ -346,6 +346,7 @@ class Renderer:
             scene.remove_node(self._camera_node)
         self._camera_node = scene.add(cam, pose=camera.pose)
         scene.main_camera_node = self._camera_node
+        _in_content_order(scene)
         background = background or Background()
         scene.bg_color = np.array([*srgb_to_linear(background.colour), 0.0 if background.image is not None else 1.0])
         off._platform.make_current()
@@ -410,6 +411,49 @@ def _use_hrisim_shaders(offscreen) -> None:
         return list(limits[flags])
 
     inner._compute_max_n_lights = max_n_lights
+
+
+def _node_key(node) -> tuple:
+    """A content key for a scene node: its name, pose, and what it holds (never its memory address)."""
+    thing = node.mesh or node.light
+    extra = ()
+    if node.mesh is not None and node.mesh.primitives:
+        positions = node.mesh.primitives[0].positions
+        extra = (len(positions), np.asarray(positions[:1], np.float64).tobytes())
+    elif node.light is not None:
+        extra = (type(thing).__name__, np.asarray(thing.color, np.float64).tobytes(), float(thing.intensity))
+    return (node.name or "", getattr(thing, "name", None) or "", np.asarray(node.matrix, np.float64).tobytes(), *extra)
+
+
+_ORDERED_SCENE_CLASS = None
+
+
+def _in_content_order(scene) -> None:
+    """Make ``scene`` hand pyrender its meshes and lights in an order fixed by their content.
+
+    pyrender keeps nodes in sets, iterated in the order of the nodes' memory addresses: lights are
+    summed, and meshes at one distance drawn, in an order that changes from run to run, and a pixel
+    now and then rounds the other way (same-seed datasets differed by one pixel's level). The scene
+    keeps its data; only its class gains ordered views of the node sets.
+    """
+    global _ORDERED_SCENE_CLASS
+    if _ORDERED_SCENE_CLASS is None:
+        import pyrender
+
+        def ordered(attr):
+            return property(lambda self: sorted(getattr(self, attr), key=_node_key))
+
+        _ORDERED_SCENE_CLASS = type("ContentOrderedScene", (pyrender.Scene,), {
+            "__doc__": "A pyrender Scene whose node collections iterate in content order.",
+            "mesh_nodes": ordered("_mesh_nodes"),
+            "point_light_nodes": ordered("_point_light_nodes"),
+            "spot_light_nodes": ordered("_spot_light_nodes"),
+            "directional_light_nodes": ordered("_directional_light_nodes"),
+            "light_nodes": property(lambda self: sorted(
+                self._point_light_nodes | self._spot_light_nodes | self._directional_light_nodes, key=_node_key)),
+        })
+    if type(scene) is not _ORDERED_SCENE_CLASS:
+        scene.__class__ = _ORDERED_SCENE_CLASS
 
 
 def _set_light_counts(renderer, scene, flags) -> None:
