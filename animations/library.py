@@ -73,10 +73,15 @@ def prototype_signals(intensity: float = 1.0) -> dict[str, AUTimeline]:
     return {sid: with_intensity(s, intensity) for sid, s in _load_all(_PROTOTYPES)}
 
 
+def named_signals() -> dict[str, AUTimeline]:
+    """Every signal a user can name by id: the built-in ones, then the prototypes (``proto_*``)."""
+    return {**builtin_signals(), **dict(_load_all(_PROTOTYPES))}
+
+
 def get_signal(signal_id: str, intensity: float = 1.0) -> AUTimeline:
     """One built-in or prototype signal, scaled by ``intensity``; an AnimationError listing the ids
     when there is no such signal."""
-    signals = {**builtin_signals(), **dict(_load_all(_PROTOTYPES))}
+    signals = named_signals()
     try:
         return with_intensity(signals[signal_id], intensity)
     except KeyError:

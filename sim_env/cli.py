@@ -93,16 +93,16 @@ def _cmd_humans_list(args) -> int:
 
 
 def _cmd_animations_list(args) -> int:
-    from animations.library import builtin_signals
+    from animations.library import named_signals
 
-    for sid, sig in builtin_signals().items():
+    for sid, sig in named_signals().items():
         print(f"{sid:40s} {sig.emotion:10s} {sig.description}")
     return 0
 
 
 def _cmd_render(args) -> int:
     from animations.formats import load_timeline
-    from animations.library import builtin_signals
+    from animations.library import named_signals
     from humans.suites import load_suite
     from sim_env.render.clip import render_clip
     from sim_env.render.lighting import parse_lighting
@@ -114,9 +114,9 @@ def _cmd_render(args) -> int:
     humans = {h.id: h for h in load_suite(args.suite)}
     if args.human not in humans:
         raise UsageError(did_you_mean(f"human in suite {args.suite!r}:", args.human, humans))
-    signals = builtin_signals()
+    signals = named_signals()
     if args.animation not in signals and not Path(args.animation).suffix and not Path(args.animation).exists():
-        raise UsageError(did_you_mean("built-in signal", args.animation, signals) + "; or give a .yaml/.json/.fani file")
+        raise UsageError(did_you_mean("signal", args.animation, signals) + "; or give a .yaml/.json/.fani file")
     timeline = signals[args.animation] if args.animation in signals else load_timeline(args.animation)
     views = parse_viewpoints(args.viewpoints, args.seed)
     clip = render_clip(humans[args.human], timeline, views, n_frames=args.frames, size=args.size,

@@ -49,3 +49,18 @@ def test_long_id_lists_and_emotion_selection(tmp_path):
     assert [g.animation.id for g in listed.groups] == [g.animation.id for g in by_emotion.groups] == ids
     with pytest.raises(UsageError, match="no emotion 'angr'; did you mean 'anger'"):
         make_plan(GenerateConfig(out=str(tmp_path), humans="bal_f_black_1", animations="emotion:angr"))
+
+
+def test_prototype_signals_by_id_and_all_at_once(tmp_path):
+    """The FACS/EMFACS prototypes are named like the built-in signals (``--animations proto_...``)."""
+    from animations.library import prototype_signals
+
+    mixed = make_plan(GenerateConfig(out=str(tmp_path), humans="bal_f_black_1",
+                                     animations="proto_disgust_9_10_25,anger_wide_eyes", viewpoints="grid:0;0"))
+    assert [g.animation.id for g in mixed.groups] == ["proto_disgust_9_10_25", "anger_wide_eyes"]
+    assert mixed.groups[0].animation.emotion == "disgust"
+    every = make_plan(GenerateConfig(out=str(tmp_path), humans="bal_f_black_1", animations="prototypes",
+                                     viewpoints="grid:0;0"))
+    assert [g.animation.id for g in every.groups] == list(prototype_signals()) and len(every.groups) == 9
+    with pytest.raises(UsageError, match="did you mean 'proto_disgust_9_10_25'"):
+        make_plan(GenerateConfig(out=str(tmp_path), humans="bal_f_black_1", animations="neutral,proto_disgust_9_10_2"))

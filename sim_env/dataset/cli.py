@@ -121,7 +121,7 @@ def register(sub, groups) -> None:
     gen.add_argument("--humans", help="balanced24 | random:N[:SEED] | paper24:DIR | suite.yaml | folder of .mhm | "
                      "balanced24 ids, comma-separated (default balanced24)")
     gen.add_argument("--animations", help="builtin (21 signals + neutral) | paper (the 21) | emotion:anger,disgust | "
-                     "built-in signal ids, comma-separated | folder | file (default builtin)")
+                     "prototypes | signal ids (built-in or proto_*), comma-separated | folder | file (default builtin)")
     gen.add_argument("--viewpoints", help="paper9 | grid:H,..;V,.. | random:N (N drawn per human × animation) (default paper9)")
     gen.add_argument("--frames", type=int, help="frames per clip (default 25)")
     gen.add_argument("--size", type=int, help="image size in pixels (default 160)")

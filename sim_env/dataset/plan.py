@@ -189,20 +189,23 @@ def load_humans(source: str) -> list:
 
 
 def load_animations(source: str) -> list:
-    """``builtin`` (21 signals + neutral) | ``paper`` (the 21) | ``emotion:anger,disgust`` (the built-in
-    signals of those emotions) | built-in signal ids, comma-separated
-    (``confusion_eyes_left_right,anger_wide_eyes``) | a folder of .fani/.yaml/.json | a file."""
+    """``builtin`` (21 signals + neutral) | ``paper`` (the 21) | ``prototypes`` (the FACS/EMFACS
+    ``proto_*`` signals) | ``emotion:anger,disgust`` (the built-in signals of those emotions) | signal
+    ids, built-in or prototype, comma-separated (``confusion_eyes_left_right,proto_anger_4_5_7_23``)
+    | a folder of .fani/.yaml/.json | a file."""
     from animations.formats import SUFFIXES, load_timeline
-    from animations.library import builtin_signals, paper_signals
+    from animations.library import builtin_signals, named_signals, paper_signals, prototype_signals
 
     if source == "builtin":
         return list(builtin_signals().values())
     if source == "paper":
         return list(paper_signals().values())
+    if source == "prototypes":
+        return list(prototype_signals().values())
     if source.startswith("emotion:"):
         return _signals_of_emotions(source)
     if not _is_path(source):
-        picked = _id_list(source, builtin_signals(), "built-in signal")
+        picked = _id_list(source, named_signals(), "signal")
         if picked is not None:
             return picked
     path = Path(source)
