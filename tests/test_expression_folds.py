@@ -94,3 +94,43 @@ def test_folds_darken_the_glabella_in_the_image_and_leave_a_neutral_face_alone(p
     assert patch[False].mean() - patch[True].mean() > 6.0
     neutral_diff = np.abs(plain[True].frames.astype(np.float32) - plain[False].frames.astype(np.float32))
     assert neutral_diff.mean() < 0.2
+
+
+@pytest.mark.parametrize("key,region", [("9", "nose_root"), ("10", "nasolabial"), ("4", "glabella")])
+def test_the_rigs_furrows_are_shaded_as_cavities(folds, person, key, region):
+    """The fold_* targets carve grooves (AU9's lines across the nose root, the nasolabial furrow, the
+    glabellar furrows); a groove sinks below its ring of neighbours and is occluded as a cavity, while
+    a neutral or rigidly moved face has no new cavity."""
+    from humans.mesh import rotation_ypr, smooth_normals
+    from sim_env.render.face_detail import CAVITY_FULL
+
+    def deeper(positions):
+        positions = np.asarray(positions, np.float32)
+        return folds.cavity(positions, smooth_normals(positions, PART.triangles)) - folds._rest_cavity
+
+    perf = Performance(person, hold(key), 1)
+    carved = deeper(perf.frames.vertices[:, PART.vertex_ids])[0]
+    regions = _regions()
+    assert carved[regions[region]].max() > 0.5 * CAVITY_FULL, f"AU{key}: no groove in the {region}"
+    assert np.abs(carved[regions["chin"]]).max() < 0.1, f"AU{key}: a groove on the chin"
+    rest = perf.body.rest_vertices[PART.vertex_ids]
+    moved = rest @ rotation_ypr(np.array([25.0]), np.array([-10.0]), np.array([5.0]))[0].T + [0.1, -0.2, 0.3]
+    assert np.abs(deeper(moved[None])).max() < 0.01
+
+
+def test_a_dent_is_a_cavity_and_a_bump_is_not():
+    """On a sphere (radius 0.1 m, outward normals) a vertex pushed 1 mm in is a cavity ~1 mm deep, one
+    pushed out is not: the sign that shades grooves rather than the ridges beside them."""
+    import trimesh
+
+    from humans.mesh import smooth_normals
+
+    sphere = trimesh.creation.icosphere(subdivisions=3, radius=0.1)
+    rest = np.asarray(sphere.vertices, np.float32)
+    folds = SkinFolds(rest, np.asarray(sphere.faces), np.arange(len(rest)))
+    for push, sign in ((-0.001, 1), (0.001, -1)):
+        moved = rest.copy()
+        moved[0] *= 1 + push / 0.1
+        moved = moved[None]
+        deeper = folds.cavity(moved, smooth_normals(moved, np.asarray(sphere.faces)))[0] - folds._rest_cavity
+        assert sign * deeper[0] > 0.5, (push, deeper[0])

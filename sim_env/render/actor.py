@@ -298,7 +298,8 @@ class HumanActor:
         self._skin_frames = None
         if self._folds is not None:
             frames_attr = np.repeat(self._skin_surface[None], t, 0)
-            frames_attr[..., 1] *= self._folds.occlusion(geometry["skin"][0], au_intensities)
+            skin_positions, skin_normals = geometry["skin"]
+            frames_attr[..., 1] *= self._folds.occlusion(skin_positions, au_intensities, normals=skin_normals)
             self._skin_frames = frames_attr
 
     def prepare_basis(self, frames: HumanFrames, eye_yaw_pitch_deg: np.ndarray | None = None,

@@ -109,6 +109,14 @@ FOLD_REGION_MM = (-125.0, 95.0)  # face frame z range (chin to upper forehead) w
 # the face frame (|x| limit, z range, mm) and the occlusion taken at full intensity; a fixed per-vertex
 # mottle makes it a dimpled patch, not a smudge.
 AU_FOLDS = {17: ((18.0, -117.0, -90.0), 0.6)}
+# A furrow the rig carves (the fold_* targets' grooves: AU9's lines across the nose root, the
+# nasolabial furrow of AU10/11/12, AU4's glabellar furrows) is a valley: it receives less light than
+# the skin beside it, which is what draws it in a photograph. The rasteriser sees only its normals,
+# which at hm08's 3-4 mm vertex spacing and a soft key light shade a 1-2 mm groove by a few levels.
+# So a vertex that sinks below the mean of its neighbours, against the neutral face, is occluded as a
+# cavity (the "cavity map" of skin rendering), in mm of depth below its ring.
+CAVITY_START, CAVITY_FULL = 0.05, 0.7  # mm below the ring where the shade begins / is full
+CAVITY_DEPTH = 0.55  # the share of the skin's occlusion factor a full cavity takes away
 
 
 class SkinFolds:
@@ -149,6 +157,10 @@ class SkinFolds:
         x, y, z = (face_frame_coordinates(np.asarray(template_vertices()))[vertex_ids] * 1000.0).T
         lo, hi = FOLD_REGION_MM
         self._region = (_smoothstep(lo - 15.0, lo, z) * _smoothstep(hi + 15.0, hi, z)).astype(np.float32)
+        from humans.mesh import smooth_normals
+
+        rest32 = rest.astype(np.float32)[None]
+        self._rest_cavity = self.cavity(rest32, smooth_normals(rest32, self.triangles))[0]
         mottle = 0.35 + 0.65 * np.random.default_rng(17).random(len(x))
         self._au_maps = {}
         for au, ((half_width, z_lo, z_hi), depth) in AU_FOLDS.items():
@@ -170,11 +182,27 @@ class SkinFolds:
         per_vertex = (self._to_vertices @ per_triangle.T)
         return np.asarray(self._smooth @ per_vertex).T.astype(np.float32)
 
-    def occlusion(self, positions: np.ndarray, au_intensities: dict | None = None) -> np.ndarray:
+    def cavity(self, positions: np.ndarray, normals: np.ndarray) -> np.ndarray:
+        """(T, V) mm each vertex lies below the mean of its ring, along its normal (> 0 in a valley)."""
+        p = np.asarray(positions, np.float64)
+        t, v, _ = p.shape
+        ring = (self._smooth @ p.transpose(1, 0, 2).reshape(v, t * 3)).reshape(v, t, 3).transpose(1, 0, 2)
+        return (((ring - p) * normals).sum(-1) * 1000.0).astype(np.float32)
+
+    def occlusion(self, positions: np.ndarray, au_intensities: dict | None = None,
+                  normals: np.ndarray | None = None) -> np.ndarray:
         """(T, V) factors in (0, 1] that multiply the skin's occlusion: 1 where nothing folds.
 
-        ``au_intensities`` (AU number -> (T,)): adds the folds of ``AU_FOLDS`` by intensity."""
+        Compression folds, cavities deeper than on the neutral face (``normals``: the frames' vertex
+        normals, computed when not given), and the folds of ``AU_FOLDS`` by ``au_intensities`` (AU
+        number -> (T,))."""
+        from humans.mesh import smooth_normals
+
         factor = 1.0 - FOLD_DEPTH * _smoothstep(FOLD_START, FOLD_FULL, self.compression(positions)) * self._region
+        if normals is None:
+            normals = smooth_normals(np.asarray(positions, np.float32), self.triangles)
+        deeper = self.cavity(positions, normals) - self._rest_cavity
+        factor = factor * (1.0 - CAVITY_DEPTH * _smoothstep(CAVITY_START, CAVITY_FULL, deeper) * self._region)
         for au, weights in self._au_maps.items():
             level = (au_intensities or {}).get(au)
             if level is not None:
