@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-# Fixtures for MakeHuman assets and the FACSHuman pack, used by the fidelity and generator tests.
-pytest_plugins = ["fidelity_support"]
+# Fixtures for MakeHuman assets and the FACSHuman pack (fidelity and generator tests), and the tiny
+# dataset plan's animations folder (generator tests).
+pytest_plugins = ["fidelity_support", "dataset_support"]
 
 
 def _share_the_cores_between_workers() -> None:

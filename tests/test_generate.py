@@ -13,29 +13,18 @@ import numpy as np
 import psutil
 import pytest
 
-from animations.library import get_signal
+from dataset_support import SIGNALS, tiny_config
 from sim_env.dataset import MANIFEST_COLUMNS, DatasetError, audit_dataset, file_sha256, merge_shards, read_manifest
 from sim_env.dataset import GenerateConfig, generate_dataset, make_plan, subject_split
 from sim_env.render.media import read_video
 
 
-SIGNALS = ("confusion_open_mouth", "disgust_five_changes")
 SIZE, FRAMES = 64, 8
-
-
-@pytest.fixture(scope="module")
-def anim_dir(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("anims")
-    for sid in SIGNALS:
-        get_signal(sid).save(folder / f"{sid}.yaml")
-    return folder
 
 
 def tiny(out, anim_dir, **kw) -> GenerateConfig:
     """2 humans × 2 signals × 2 viewpoints × 8 frames."""
-    base = dict(humans="random:2:3", animations=str(anim_dir), viewpoints="grid:-20,20;10",
-                frames=FRAMES, size=SIZE, val_humans=1)
-    return GenerateConfig(out=str(out), **{**base, **kw})
+    return tiny_config(out, anim_dir, **{"frames": FRAMES, "size": SIZE, **kw})
 
 
 @pytest.fixture(scope="module")

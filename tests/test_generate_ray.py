@@ -14,13 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from animations.library import get_signal
+from dataset_support import tiny_config
 from sim_env.dataset import GenerateConfig, audit_dataset, generate_dataset, read_manifest
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("ray") is None,
                                 reason="Ray is not installed (pip install 'hrisim[ray]')")
 
-SIGNALS = ("confusion_open_mouth", "disgust_five_changes")
 SIZE, FRAMES = 48, 6
 QUIET = dict(progress=False, log=lambda s: None)
 
@@ -37,19 +36,9 @@ def local_ray():
         yield address
 
 
-@pytest.fixture(scope="module")
-def anim_dir(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("anims")
-    for sid in SIGNALS:
-        get_signal(sid).save(folder / f"{sid}.yaml")
-    return folder
-
-
 def tiny(out, anim_dir, **kw) -> GenerateConfig:
     """2 humans × 2 signals × 2 viewpoints × 6 frames: 4 groups, 8 clips."""
-    base = dict(humans="random:2:3", animations=str(anim_dir), viewpoints="grid:-20,20;10",
-                frames=FRAMES, size=SIZE, val_humans=1, crops=True)
-    return GenerateConfig(out=str(out), **{**base, **kw})
+    return tiny_config(out, anim_dir, **{"frames": FRAMES, "size": SIZE, "crops": True, **kw})
 
 
 def digests(root: Path) -> dict[str, str]:

@@ -10,25 +10,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from animations.library import get_signal
+from dataset_support import tiny_config
 from sim_env.dataset import GenerateConfig, audit_dataset, generate_dataset, read_manifest
-
-SIGNALS = ("confusion_open_mouth", "disgust_five_changes")
-
 
 def tiny(out, anim_dir, **kw) -> GenerateConfig:
     """2 humans × 2 signals × 2 viewpoints × 6 frames at 64 px, with face crops."""
-    base = dict(humans="random:2:3", animations=str(anim_dir), viewpoints="grid:-20,20;10",
-                frames=6, size=64, val_humans=1, crops=True)
-    return GenerateConfig(out=str(out), **{**base, **kw})
-
-
-@pytest.fixture(scope="module")
-def anim_dir(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("anims")
-    for sid in SIGNALS:
-        get_signal(sid).save(folder / f"{sid}.yaml")
-    return folder
+    return tiny_config(out, anim_dir, **{"frames": 6, "crops": True, **kw})
 
 
 @pytest.fixture(scope="module")
