@@ -165,11 +165,14 @@ class FaceCropper:
 
     def detect(self, frames: np.ndarray) -> list[np.ndarray | None]:
         """MTCNN's candidate boxes for each frame (None where it found no face)."""
+        from hrisim.memory import release_freed_memory
+
         frames = check_frames(frames)
         out: list[np.ndarray | None] = []
         for i in range(0, len(frames), self.config.batch_size):
             boxes, _ = self.mtcnn.detect(frames[i : i + self.config.batch_size])
             out.extend(None if b is None else np.asarray(b) for b in boxes)
+            release_freed_memory()  # each batch's image pyramid has other tensor sizes: see hrisim.memory
         return out
 
     def crop_clip(self, frames: np.ndarray) -> ClipCrops:

@@ -263,15 +263,13 @@ class ExpressionRecognizer:
 
     def _track_video(self, path, max_frames, progress: bool, total, chunk: int):
         """First pass: MTCNN on every frame, boxes only; the stable track over the whole video."""
-        from hrisim.memory import release_freed_memory
         from perception.video import iter_frames
 
         candidates, shape = [], None
         bar = _bar(progress, total, "finding faces")
         for frames in _chunks(iter_frames(path, max_frames), chunk):
             shape = frames.shape[1:3]
-            candidates += self.cropper.detect(frames)
-            release_freed_memory()
+            candidates += self.cropper.detect(frames)  # trims the heap after every MTCNN batch
             bar.update(len(frames))
         bar.close()
         boxes, detected = self.cropper.stable_boxes(candidates, *shape)
