@@ -21,7 +21,8 @@ def release_freed_memory() -> None:
     MTCNN's image pyramid allocates tensors of a different size for every chunk of frames; glibc keeps
     the freed blocks in fragmented arenas, so a streaming ``hrisim predict`` grew ~0.3 GiB a minute of
     video with nothing kept alive (measured: 0.98 -> 1.63 GiB over 22 chunks of 64 frames; with a trim
-    per chunk, flat at 0.92 GiB). Called once per chunk, it costs well under a millisecond.
+    per chunk, flat at 0.92 GiB). Called after every MTCNN batch and every chunk of the second pass;
+    each call costs well under a millisecond.
     """
     trim = _malloc_trim()
     if trim is not None:

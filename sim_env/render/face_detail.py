@@ -19,6 +19,7 @@ import functools
 
 import numpy as np
 
+from humans.mesh import smooth_normals
 from humans.topology import BODY_VERTICES, TEETH_VERTICES, TONGUE_VERTICES
 
 MOUTH_BOX_MM = (30.0, -100.0, -45.0)  # |x| limit, z range (face frame, mm; the slit is at z -67.5)
@@ -71,7 +72,6 @@ def mouth_occlusion() -> np.ndarray:
 def _template_normals() -> np.ndarray:
     """(19158, 3) smooth normals of the neutral template's skin, in the face frame's axes."""
     from humans.body_model import template_vertices
-    from humans.mesh import smooth_normals
     from humans.topology import part_topologies
 
     part = part_topologies("body")["skin"]
@@ -157,8 +157,6 @@ class SkinFolds:
         x, y, z = (face_frame_coordinates(np.asarray(template_vertices()))[vertex_ids] * 1000.0).T
         lo, hi = FOLD_REGION_MM
         self._region = (_smoothstep(lo - 15.0, lo, z) * _smoothstep(hi + 15.0, hi, z)).astype(np.float32)
-        from humans.mesh import smooth_normals
-
         rest32 = rest.astype(np.float32)[None]
         self._rest_cavity = self.cavity(rest32, smooth_normals(rest32, self.triangles))[0]
         mottle = 0.35 + 0.65 * np.random.default_rng(17).random(len(x))
@@ -196,8 +194,6 @@ class SkinFolds:
         Compression folds, cavities deeper than on the neutral face (``normals``: the frames' vertex
         normals, computed when not given), and the folds of ``AU_FOLDS`` by ``au_intensities`` (AU
         number -> (T,))."""
-        from humans.mesh import smooth_normals
-
         factor = 1.0 - FOLD_DEPTH * _smoothstep(FOLD_START, FOLD_FULL, self.compression(positions)) * self._region
         if normals is None:
             normals = smooth_normals(np.asarray(positions, np.float32), self.triangles)
