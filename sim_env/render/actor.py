@@ -23,7 +23,7 @@ from humans.materials import Material
 from humans.mesh import HumanBody, HumanFrames, kabsch_rotations, normal_operator, rotation_ypr, smooth_normals
 from humans.proxies import Proxy
 from humans.topology import EYE_VERTICES, PartTopology, part_topologies, textured_part
-from sim_env.render.face_detail import EYE_ROUGHNESS, SkinFolds, shade_part
+from sim_env.render.face_detail import EYE_ROUGHNESS, SkinFolds, TeethShade, shade_part, shade_surface
 from sim_env.render.renderer import DynamicMesh, Renderer, TexturedDynamicMesh
 
 # Parts drawn from hm08 geometry; the eyes are our own spheres (see ``humans.appearance``).
@@ -176,7 +176,7 @@ class HumanActor:
             self.meshes[name] = DynamicMesh(
                 positions[0], normals[0], colours, part.triangles,
                 roughness=_ROUGHNESS[name], double_sided=name == "eyelashes",
-                skin=skin_surface(appearance)[part.vertex_ids] if name == "skin" else None,
+                skin=_surface(name, part.vertex_ids, appearance),
             )
         self._drawn = tuple(drawn)
         self._folds = None
@@ -185,6 +185,12 @@ class HumanActor:
             self._folds = SkinFolds(body.rest_vertices[part.vertex_ids], part.triangles, part.vertex_ids)
             self._skin_surface = np.array(self.meshes["skin"].primitive.texcoord_1, np.float32)  # folds scale its occlusion
         self._skin_frames = None  # (T, V, 2) per-frame skin attributes (roughness, occlusion x folds)
+        self._teeth = None  # the lips' shadow on the built-in teeth, and their unshadowed colours
+        if "teeth" in drawn and "skin" in drawn:
+            teeth, skin = self.parts["teeth"], self.parts["skin"]
+            self._teeth = (TeethShade(teeth.vertex_ids, teeth.triangles, skin.vertex_ids, skin.triangles),
+                           np.array(self.meshes["teeth"].primitive.color_0, np.float32))
+        self._teeth_frames = None  # (T, V) per-frame light on the teeth
         self._attached = {}
         for part in outfit.meshes:
             name = f"builtin_{part.name}"
@@ -301,6 +307,7 @@ class HumanActor:
             skin_positions, skin_normals = geometry["skin"]
             frames_attr[..., 1] *= self._folds.occlusion(skin_positions, au_intensities, normals=skin_normals)
             self._skin_frames = frames_attr
+        self._teeth_frames = None if self._teeth is None else self._teeth[0].light(frames.vertices, frames.head_rotation)
 
     def prepare_basis(self, frames: HumanFrames, eye_yaw_pitch_deg: np.ndarray | None = None,
                       gaze_in_mesh: bool = False) -> None:
@@ -310,12 +317,12 @@ class HumanActor:
         frame: small motions (blinks, head sway, gaze) superposed on any prepared expression without
         a new mesh forward. The prepared expression frames are kept.
         """
-        saved, saved_skin = self._prepared, self._skin_frames
+        saved, saved_skin, saved_teeth = self._prepared, self._skin_frames, self._teeth_frames
         self.prepare(frames, eye_yaw_pitch_deg, gaze_in_mesh)
         basis_frames, geometry, _ = self._prepared
         self._basis = ({name: (pos[1:] - pos[:1], nor[1:] - nor[:1]) for name, (pos, nor) in geometry.items()},
                        basis_frames.eye_centres[1:] - basis_frames.eye_centres[:1])
-        self._prepared, self._skin_frames = saved, saved_skin
+        self._prepared, self._skin_frames, self._teeth_frames = saved, saved_skin, saved_teeth
 
     def show(self, scene, index: int, basis_weights: np.ndarray | None = None,
              eye_rotation: np.ndarray | None = None, root_pose: np.ndarray | None = None) -> None:
@@ -337,6 +344,11 @@ class HumanActor:
             self.meshes[name].update(p, n)
         if self._skin_frames is not None:  # the expression's folds travel with the skin attributes
             self.meshes["skin"].primitive.texcoord_1 = self._skin_frames[index]
+        if self._teeth_frames is not None:  # the lips' shadow on the teeth (uploaded with the geometry)
+            base, light = self._teeth[1], self._teeth_frames[index]
+            teeth = self.meshes["teeth"].primitive
+            teeth.color_0 = np.concatenate([base[:, :3] * light[:, None], base[:, 3:]], 1)
+            teeth.texcoord_1 = np.stack([np.full_like(light, _ROUGHNESS["teeth"]), light], 1)  # no highlight in shadow
         root = np.eye(4) if root_pose is None else np.asarray(root_pose, np.float64)
         if not np.array_equal(root, getattr(self, "_root", np.eye(4))):  # re-pose nodes only when it moves
             for node in self._nodes:
@@ -352,6 +364,16 @@ class HumanActor:
             pose[:3, :3] = rot * radius
             pose[:3, 3] = centres[side]
             scene.set_pose(node, root @ pose)
+
+
+def _surface(name: str, vertex_ids: np.ndarray, appearance: Appearance) -> np.ndarray | None:
+    """Per-vertex (roughness, occlusion) of a built-in part drawn with the skin shader, else None:
+    the skin, and the teeth, whose occlusion (``TeethShade``) must also put out their highlight."""
+    if name == "skin":
+        return shade_surface(vertex_ids, skin_surface(appearance)[vertex_ids])
+    if name == "teeth":
+        return np.tile(np.float32([_ROUGHNESS["teeth"], 1.0]), (len(vertex_ids), 1))
+    return None
 
 
 def _turn_eyes(points: np.ndarray, frames: HumanFrames, rotation: np.ndarray) -> np.ndarray:

@@ -7,7 +7,8 @@ hm08 parts once, as a factor per vertex (an ambient-occlusion term), found on th
 
 * skin: a vertex is inside the mouth when, seen from the front with the lips closed, other skin
   lies in front of it (the lips); its colour is scaled down with its depth behind that skin;
-* teeth: the front teeth stay bright, the back teeth darken with depth;
+* teeth: the front teeth stay bright, the back teeth darken with depth; behind closed lips all of
+  them are in shadow (``TeethShade``, per frame);
 * tongue: shaded like the cavity, a little brighter at its tip.
 
 Vertex identity carries the factors to every person and frame (the cavity stays the cavity as the
@@ -69,6 +70,82 @@ def mouth_occlusion() -> np.ndarray:
     return factor
 
 
+# Teeth behind closed lips are in the lips' shadow: no light reaches them through a seam of a
+# millimetre, so a closed mouth shows a dark line, not the white tooth tips (and their specular
+# highlights) the static shading above let through wherever the lips of a face do not quite meet:
+# most neutral faces showed them. The light that enters a mouth grows with its opening, so each
+# frame the teeth are lit by how much of their front is uncovered: points spread over every tooth
+# triangle are tested, seen from the front of the head, against the skin triangles of the mouth
+# that face the camera and lie in front of them. (The teeth mesh is too coarse to shade per vertex:
+# its vertices sit at the gum line and the biting edge, under the lips even when a tooth shows.)
+TEETH_SHUT = 0.2  # the light teeth keep behind closed lips
+TEETH_SHOWN_MM2 = (40.0, 110.0)  # uncovered tooth area (mm², seen from the front) where the teeth begin to
+#                                 be lit / are fully lit (closed lips leave slivers of up to ~35 mm²)
+_SAMPLES = np.array([(1 / 6, 1 / 6), (2 / 3, 1 / 6), (1 / 6, 2 / 3)])  # points spread over a triangle
+
+
+class TeethShade:
+    """Per-frame light on the teeth (hm08 ``teeth_ids``, triangles ``teeth_triangles`` indexing them)
+    from the lips in front of them. ``skin_ids`` and ``skin_triangles``: the skin part."""
+
+    def __init__(self, teeth_ids: np.ndarray, teeth_triangles: np.ndarray, skin_ids: np.ndarray,
+                 skin_triangles: np.ndarray):
+        from humans.appearance import face_frame_coordinates
+        from humans.body_model import template_vertices
+
+        p = face_frame_coordinates(np.asarray(template_vertices())) * 1000.0
+        self.n_teeth = len(teeth_ids)
+        teeth = np.asarray(teeth_ids)[np.asarray(teeth_triangles)]
+        skin = np.asarray(skin_ids)[np.asarray(skin_triangles)]  # (F, 3) hm08 ids
+        lo, hi = p[teeth_ids].min(0) - 4.0, p[teeth_ids].max(0) + 4.0
+        c = p[skin].mean(1)
+        near = ((c[:, 0] > lo[0]) & (c[:, 0] < hi[0]) & (c[:, 2] > lo[2]) & (c[:, 2] < hi[2])
+                & (c[:, 1] < hi[1]))  # skin that can lie between a tooth and the camera
+        self._used = np.unique(np.concatenate([teeth.ravel(), skin[near].ravel()]))
+        self._teeth = np.searchsorted(self._used, teeth)
+        self._skin = np.searchsorted(self._used, skin[near])
+
+    def visible_area(self, vertices: np.ndarray, head_rotation: np.ndarray) -> np.ndarray:
+        """(T,) mm² of tooth surface uncovered, seen from the front of the head, for whole-body
+        ``vertices`` (T, 19158, 3) m and the head's rotation (T, 3, 3) from rest."""
+        v = np.einsum("tvi,tij->tvj", np.asarray(vertices, np.float64)[:, self._used],
+                      np.asarray(head_rotation, np.float64)) * 1000.0  # head frame, mm: y back
+        out = np.zeros(len(v))
+        for f, frame in enumerate(v):
+            if f and np.array_equal(frame, v[f - 1]):  # a held pose: same opening
+                out[f] = out[f - 1]
+                continue
+            ta, tb, tc = (frame[self._teeth[:, k]] for k in range(3))
+            normal = np.cross(tb - ta, tc - ta)
+            front = normal[:, 1] < 0.0  # tooth triangles facing the camera (y is back)
+            area = 0.5 * np.abs(normal[front, 1])  # their area seen from the front
+            points = (ta[front, None] + _SAMPLES[None, :, :1] * (tb - ta)[front, None]
+                      + _SAMPLES[None, :, 1:] * (tc - ta)[front, None]).reshape(-1, 3)
+            a, b, c = (frame[self._skin[:, k]] for k in range(3))
+            facing = np.cross(b - a, c - a)[:, 1] < 0.0  # a lip's inner side, turned to the teeth, is culled
+            a, b, c = a[facing], b[facing], c[facing]
+            xs, zs = np.stack([a[:, 0], b[:, 0], c[:, 0]]), np.stack([a[:, 2], b[:, 2], c[:, 2]])
+            owner, cand = np.nonzero((points[:, :1] >= xs.min(0)) & (points[:, :1] <= xs.max(0))
+                                     & (points[:, 2:] >= zs.min(0)) & (points[:, 2:] <= zs.max(0)))
+            o, e1, e2 = a[cand], (b - a)[cand], (c - a)[cand]
+            d = points[owner][:, [0, 2]] - o[:, [0, 2]]
+            det = e1[:, 0] * e2[:, 2] - e1[:, 2] * e2[:, 0]
+            det = np.where(np.abs(det) < 1e-9, np.inf, det)
+            u = (d[:, 0] * e2[:, 2] - d[:, 1] * e2[:, 0]) / det
+            w = (e1[:, 0] * d[:, 1] - e1[:, 2] * d[:, 0]) / det
+            depth = o[:, 1] + u * e1[:, 1] + w * e2[:, 1]
+            hit = (u >= 0) & (w >= 0) & (u + w <= 1) & (depth < points[owner, 1])
+            covered = np.zeros(len(points), bool)
+            covered[owner[hit]] = True  # skin in front of the tooth covers this point
+            out[f] = (area * (1.0 - covered.reshape(len(area), -1).mean(1))).sum()
+        return out
+
+    def light(self, vertices: np.ndarray, head_rotation: np.ndarray) -> np.ndarray:
+        """(T, teeth vertices) factors in [TEETH_SHUT, 1] (see ``visible_area``)."""
+        shown = _smoothstep(*TEETH_SHOWN_MM2, self.visible_area(vertices, head_rotation))
+        return np.repeat((TEETH_SHUT + (1.0 - TEETH_SHUT) * shown)[:, None], self.n_teeth, 1).astype(np.float32)
+
+
 def _template_normals() -> np.ndarray:
     """(19158, 3) smooth normals of the neutral template's skin, in the face frame's axes."""
     from humans.body_model import template_vertices
@@ -78,6 +155,37 @@ def _template_normals() -> np.ndarray:
     v = template_vertices()
     out = np.zeros_like(v)
     out[part.vertex_ids] = smooth_normals(v[None, part.vertex_ids], part.triangles)[0]
+    return out
+
+
+# Where the lips meet, each overhangs the other's rim: the top of the lower lip faces up into the
+# key light, but the upper lip stands over it, and its underside faces the lower lip. Without
+# shadows the rasteriser lit those rims (and put a specular highlight on them) as if nothing were
+# in front: a closed mouth showed a broken white line along the seam. They are occluded in the
+# skin's ambient-occlusion channel (which darkens the ambient light and the specular lobe too).
+SEAM_MM = 3.0  # how far from the mouth slit a lip's rim lies under the other lip
+SEAM_FLOOR = 0.2  # the occlusion left on a rim facing straight into the other lip
+
+
+@functools.lru_cache(maxsize=1)
+def lip_seam_occlusion() -> np.ndarray:
+    """(19158,) factors in (0, 1] for the skin's occlusion: 1 except on the lips' rims at the slit."""
+    from humans.appearance import face_frame_coordinates, face_regions
+    from humans.body_model import template_vertices
+
+    p = face_frame_coordinates(template_vertices()).astype(np.float64) * 1000.0
+    nz = _template_normals()[:, 2]
+    below = -67.5 - p[:, 2]  # mm below the slit (the template's mouth slit is at z -67.5)
+    lips = face_regions().lips
+    lower_rim = _smoothstep(SEAM_MM, 0.3, below) * _smoothstep(-0.5, 0.0, below) * _smoothstep(0.1, 0.6, nz)
+    upper_rim = _smoothstep(SEAM_MM, 0.3, -below) * _smoothstep(-0.5, 0.0, -below) * _smoothstep(-0.1, -0.6, nz)
+    return (1.0 - (1.0 - SEAM_FLOOR) * np.clip(lips * np.maximum(lower_rim, upper_rim), 0.0, 1.0)).astype(np.float32)
+
+
+def shade_surface(vertex_ids: np.ndarray, surface: np.ndarray) -> np.ndarray:
+    """The skin part's (roughness, occlusion) ``surface`` (V, 2) with the lips' rims occluded."""
+    out = np.array(surface, np.float32)
+    out[:, 1] *= lip_seam_occlusion()[vertex_ids]
     return out
 
 

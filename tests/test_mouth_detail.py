@@ -1,0 +1,84 @@
+"""The closed mouth: teeth in the lips' shadow, no lit rims along the seam (sim_env.render.face_detail)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from humans.suites import balanced24
+from image_probes import frame_crop, hold, luminance, pulses
+from sim_env.render.clip import render_clip
+from sim_env.render.viewpoints import Viewpoint
+
+PEOPLE = ("bal_f_hispanic_1", "bal_m_caucasian_1", "bal_f_black_1")
+
+
+def _person(pid):
+    return next(h for h in balanced24() if h.id == pid)
+
+
+@pytest.fixture(scope="module")
+def shade():
+    from humans.topology import part_topologies
+    from sim_env.render.face_detail import TeethShade
+
+    parts = part_topologies("body")
+    return TeethShade(parts["teeth"].vertex_ids, parts["teeth"].triangles, parts["skin"].vertex_ids,
+                      parts["skin"].triangles)
+
+
+@pytest.mark.parametrize("pid", PEOPLE)
+def test_teeth_are_in_shadow_behind_closed_lips_and_lit_when_the_lips_part(shade, pid):
+    from sim_env.render.face_detail import TEETH_SHUT
+    from sim_env.render.performance import Performance
+
+    def light(au):
+        frames = Performance(_person(pid), hold(au) if au else None, 1).frames
+        return shade.light(frames.vertices, frames.head_rotation)[0]
+
+    assert light(None).max() < TEETH_SHUT + 0.1  # neutral: closed lips
+    assert light("23").max() < TEETH_SHUT + 0.3  # lips tightened: still closed
+    for au in ("10", "25"):  # upper lip raised / lips parted: the teeth show, lit
+        assert light(au).min() > 0.9, au
+
+
+def test_teeth_light_follows_the_head_not_the_world(shade):
+    """Coverage is judged from the front of the head: a turned head keeps its closed mouth closed."""
+    from humans.mesh import rotation_ypr
+    from sim_env.render.performance import Performance
+
+    frames = Performance(_person("bal_m_caucasian_1"), None, 1).frames
+    turn = rotation_ypr(np.array([35.0]), np.array([-15.0]), np.array([10.0]))  # (1, 3, 3)
+    centre = frames.vertices[0].mean(0)
+    turned = (frames.vertices - centre) @ np.swapaxes(turn, 1, 2) + centre
+    np.testing.assert_allclose(shade.visible_area(turned, turn @ frames.head_rotation),
+                               shade.visible_area(frames.vertices, frames.head_rotation), rtol=1e-4)
+
+
+@pytest.mark.parametrize("pid", PEOPLE)
+def test_a_closed_mouth_shows_a_dark_seam_not_white_tooth_tips(pid):
+    """At 192 px the slit of a neutral mouth is darker than the lips beside it, and no pixel in it is
+    near-white (the lit teeth and rims showed as a broken white line); lips parted still show teeth."""
+    clip = render_clip(_person(pid), pulses(("25",)), (Viewpoint(0, 0, 0.45),), n_frames=2, size=192)
+    marks = clip.labels.landmarks[0, 0]
+    mouth, gap = (marks[3] + marks[4]) / 2, marks[0][0] - marks[1][0]
+    slit = frame_crop(clip.frames[0, 0], mouth, int(0.22 * gap), 2)
+    lips = luminance(frame_crop(clip.frames[0, 0], mouth + np.array([0.0, 0.1 * gap]), int(0.22 * gap), 2))
+    assert luminance(slit).max() < lips.mean() + 25, (luminance(slit).max(), lips.mean())
+    opened = frame_crop(clip.frames[0, 1], mouth, int(0.2 * gap), int(0.06 * gap))
+    teeth = (luminance(opened) > 150) & (opened.max(-1) - opened.min(-1) < 60)
+    assert teeth.mean() > 0.05  # pale, unsaturated teeth between the parted lips
+
+
+def test_lip_rims_at_the_seam_are_occluded_and_the_rest_of_the_face_is_not():
+    from humans.appearance import face_frame_coordinates, face_regions
+    from humans.body_model import template_vertices
+    from sim_env.render.face_detail import SEAM_FLOOR, lip_seam_occlusion
+
+    factor = lip_seam_occlusion()
+    p = face_frame_coordinates(np.asarray(template_vertices())) * 1000.0
+    lips = face_regions().lips > 0.5
+    seam = lips & (np.abs(p[:, 2] + 67.5) < 1.0) & (np.abs(p[:, 0]) < 15)
+    assert (factor[seam] < 0.6).mean() > 0.3, "the rims along the slit are occluded"
+    assert factor.min() >= SEAM_FLOOR - 1e-6
+    away = np.abs(p[:, 2] + 67.5) > 3.0
+    assert np.all(factor[away] == 1.0)  # nothing else changes
