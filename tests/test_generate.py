@@ -97,6 +97,33 @@ def test_same_seed_same_dataset(dataset, tmp_path, anim_dir):
         assert list(a[col]) == list(b[col]), col
 
 
+def test_a_clips_pixels_do_not_depend_on_torchs_thread_count(tmp_path, anim_dir):
+    """The same clip renders to the same bytes whatever torch's thread count in the process: one
+    backend's groups render in-process (the process's count), local workers with cores // workers,
+    Ray tasks with 1. MKL's sgemm in the body forward rounded the rows of another thread's share
+    differently (frames 5-6 of a 6-frame clip moved 2e-7 m with 2 threads), and a few pixels a grey
+    level: a killed Ray run resumed to PNGs that were not the local backend's."""
+    import torch
+
+    from sim_env.render.clip import render_clip
+    from sim_env.render.renderer import Renderer
+
+    config = tiny_config(tmp_path, anim_dir, frames=6, size=48)
+    group = make_plan(config).groups[0]
+    options = config.render_options(lighting=group.lighting)
+    before, frames = torch.get_num_threads(), {}
+    try:
+        with Renderer(config.size, config.size, antialias=options.antialias) as renderer:
+            for threads in (2, 1):
+                torch.set_num_threads(threads)
+                frames[threads] = render_clip(group.human, group.animation, [c.viewpoint for c in group.clips],
+                                              config.frames, options, renderer=renderer).frames
+                assert torch.get_num_threads() == threads, "the process's setting is left as it was"
+    finally:
+        torch.set_num_threads(before)
+    assert frames[2].tobytes() == frames[1].tobytes()
+
+
 def test_other_seed_other_humans(tmp_path, anim_dir):
     a = make_plan(tiny(tmp_path, anim_dir, humans="random:4:1", lighting="random"))
     b = make_plan(tiny(tmp_path, anim_dir, humans="random:4:1", lighting="random", seed=1))
