@@ -23,7 +23,7 @@ from humans.materials import Material
 from humans.mesh import HumanBody, HumanFrames, kabsch_rotations, normal_operator, rotation_ypr, smooth_normals
 from humans.proxies import Proxy
 from humans.topology import EYE_VERTICES, PartTopology, part_topologies, textured_part
-from sim_env.render.face_detail import EYE_ROUGHNESS, SkinFolds, TeethShade, shade_part, shade_surface
+from sim_env.render.face_detail import EYE_ROUGHNESS, MOUTH_SHUT_MM2, SkinFolds, TeethShade, shade_part, shade_surface
 from sim_env.render.renderer import DynamicMesh, Renderer, TexturedDynamicMesh
 
 # Parts drawn from hm08 geometry; the eyes are our own spheres (see ``humans.appearance``).
@@ -190,7 +190,7 @@ class HumanActor:
             teeth, skin = self.parts["teeth"], self.parts["skin"]
             self._teeth = (TeethShade(teeth.vertex_ids, teeth.triangles, skin.vertex_ids, skin.triangles),
                            np.array(self.meshes["teeth"].primitive.color_0, np.float32))
-        self._teeth_frames = None  # (T, V) per-frame light on the teeth
+        self._teeth_frames = None  # per frame: the light on the teeth (T, V), and whether they show (T,)
         self._attached = {}
         for part in outfit.meshes:
             name = f"builtin_{part.name}"
@@ -307,7 +307,10 @@ class HumanActor:
             skin_positions, skin_normals = geometry["skin"]
             frames_attr[..., 1] *= self._folds.occlusion(skin_positions, au_intensities, normals=skin_normals)
             self._skin_frames = frames_attr
-        self._teeth_frames = None if self._teeth is None else self._teeth[0].light(frames.vertices, frames.head_rotation)
+        self._teeth_frames = None
+        if self._teeth is not None:
+            area = self._teeth[0].visible_area(frames.vertices, frames.head_rotation)
+            self._teeth_frames = (self._teeth[0].light(area), area >= MOUTH_SHUT_MM2)
 
     def prepare_basis(self, frames: HumanFrames, eye_yaw_pitch_deg: np.ndarray | None = None,
                       gaze_in_mesh: bool = False) -> None:
@@ -345,10 +348,13 @@ class HumanActor:
         if self._skin_frames is not None:  # the expression's folds travel with the skin attributes
             self.meshes["skin"].primitive.texcoord_1 = self._skin_frames[index]
         if self._teeth_frames is not None:  # the lips' shadow on the teeth (uploaded with the geometry)
-            base, light = self._teeth[1], self._teeth_frames[index]
+            base, light, shown = self._teeth[1], self._teeth_frames[0][index], bool(self._teeth_frames[1][index])
             teeth = self.meshes["teeth"].primitive
             teeth.color_0 = np.concatenate([base[:, :3] * light[:, None], base[:, 3:]], 1)
             teeth.texcoord_1 = np.stack([np.full_like(light, _ROUGHNESS["teeth"]), light], 1)  # no highlight in shadow
+            for name in ("teeth", "tongue"):  # a shut mouth hides both: not drawn
+                if name in self.meshes:
+                    self.meshes[name].mesh.is_visible = shown
         root = np.eye(4) if root_pose is None else np.asarray(root_pose, np.float64)
         if not np.array_equal(root, getattr(self, "_root", np.eye(4))):  # re-pose nodes only when it moves
             for node in self._nodes:
