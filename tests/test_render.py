@@ -165,3 +165,15 @@ def test_scene_order_does_not_change_the_picture():
     assert images[0].std() > 0.01, "the ball is lit"
     for image in images[1:]:
         assert np.array_equal(image, images[0])
+
+    # the content order is kept per set of nodes: a node added or removed after a render is seen
+    s = scene(forward)
+    with Renderer(64, 64) as renderer:
+        lit = renderer.render_linear(s, camera)
+        extra = s.add(pyrender.DirectionalLight(color=(1.0, 1.0, 1.0), intensity=3.0))
+        assert extra in s.light_nodes and len(s.directional_light_nodes) == 6
+        brighter = renderer.render_linear(s, camera)
+        s.remove_node(extra)
+        assert extra not in s.light_nodes
+        again = renderer.render_linear(s, camera)
+    assert brighter.mean() > lit.mean() + 0.01 and np.array_equal(again, lit)

@@ -441,7 +441,14 @@ def _in_content_order(scene) -> None:
         import pyrender
 
         def ordered(attr):
-            return property(lambda self: sorted(getattr(self, attr), key=_node_key))
+            def nodes(self):  # sorted once per set of nodes: pyrender reads these many times a frame
+                members = getattr(self, attr)
+                cache = self.__dict__.setdefault("_hrisim_order", {})
+                hit = cache.get(attr)
+                if hit is None or hit[0] != members:
+                    hit = cache[attr] = (frozenset(members), sorted(members, key=_node_key))
+                return list(hit[1])
+            return property(nodes)
 
         _ORDERED_SCENE_CLASS = type("ContentOrderedScene", (pyrender.Scene,), {
             "__doc__": "A pyrender Scene whose node collections iterate in content order.",
@@ -450,7 +457,7 @@ def _in_content_order(scene) -> None:
             "spot_light_nodes": ordered("_spot_light_nodes"),
             "directional_light_nodes": ordered("_directional_light_nodes"),
             "light_nodes": property(lambda self: sorted(
-                self._point_light_nodes | self._spot_light_nodes | self._directional_light_nodes, key=_node_key)),
+                self.point_light_nodes + self.spot_light_nodes + self.directional_light_nodes, key=_node_key)),
         })
     if type(scene) is not _ORDERED_SCENE_CLASS:
         scene.__class__ = _ORDERED_SCENE_CLASS
