@@ -1,6 +1,9 @@
 """The tiny dataset plan the generator tests share: 2 random humans × 2 signals × 2 viewpoints."""
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -26,3 +29,18 @@ def anim_dir(tmp_path_factory) -> Path:
     for sid in SIGNALS:
         get_signal(sid).save(folder / f"{sid}.yaml")
     return folder
+
+
+def hrisim_command(*args) -> list[str]:
+    """The ``hrisim`` CLI run by this interpreter (the console script may not be on PATH)."""
+    return [sys.executable, "-c", "import sys; from sim_env.cli import main; sys.exit(main())", *args]
+
+
+def wait_for_journal(proc: subprocess.Popen, journal: Path, lines: int = 2, timeout: float = 900.0) -> None:
+    """Wait until a running ``generate`` has journalled ``lines`` groups (or ended): where a kill lands
+    mid-run. Generous: a loaded machine renders slowly (these are not timing tests)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline and proc.poll() is None:
+        if journal.exists() and journal.read_text().count("\n") >= lines:
+            return
+        time.sleep(0.05)

@@ -5,15 +5,13 @@ import dataclasses
 import json
 import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import psutil
 import pytest
 
-from dataset_support import SIGNALS, tiny_config
+from dataset_support import SIGNALS, hrisim_command, tiny_config, wait_for_journal
 from sim_env.dataset import MANIFEST_COLUMNS, DatasetError, audit_dataset, file_sha256, merge_shards, read_manifest
 from sim_env.dataset import GenerateConfig, generate_dataset, make_plan, subject_split
 from sim_env.render.media import read_video
@@ -132,21 +130,14 @@ def test_other_seed_other_humans(tmp_path, anim_dir):
     assert [g.lighting for g in a.groups] == [g.lighting for g in make_plan(tiny(tmp_path, anim_dir, humans="random:4:1", lighting="random")).groups]
 
 
-def _hrisim(*args):
-    return [sys.executable, "-c", "import sys; from sim_env.cli import main; sys.exit(main())", *args]
-
 
 def test_resume_after_kill(tmp_path, anim_dir):
     out = tmp_path / "killed"
     args = ["generate", "--out", str(out), "--humans", "random:2:3", "--animations", str(anim_dir),
             "--viewpoints", "grid:-20,20;10", "--frames", str(FRAMES), "--size", str(SIZE), "--val-humans", "1", "--workers", "2", "--quiet"]
-    proc = subprocess.Popen(_hrisim(*args), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(hrisim_command(*args), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     journal = out / ".hrisim" / "journal.jsonl"
-    deadline = time.time() + 900  # generous: a loaded machine renders slowly (not a timing test)
-    while time.time() < deadline and proc.poll() is None:
-        if journal.exists() and journal.read_text().count("\n") >= 2:
-            break
-        time.sleep(0.05)
+    wait_for_journal(proc, journal)
     workers = psutil.Process(proc.pid).children(recursive=True)
     assert workers, "the run has worker processes"
     proc.send_signal(signal.SIGKILL)

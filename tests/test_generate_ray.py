@@ -8,13 +8,11 @@ import importlib.util
 import os
 import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from dataset_support import tiny_config
+from dataset_support import hrisim_command, tiny_config, wait_for_journal
 from sim_env.dataset import GenerateConfig, audit_dataset, generate_dataset, read_manifest
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("ray") is None,
@@ -58,9 +56,6 @@ def reference(tmp_path_factory, anim_dir) -> dict[str, str]:
     return found
 
 
-def _hrisim(*args):
-    return [sys.executable, "-c", "import sys; from sim_env.cli import main; sys.exit(main())", *args]
-
 
 def test_a_killed_ray_run_resumes_to_the_local_backends_bytes(local_ray, reference, tmp_path, anim_dir):
     """``hrisim generate --backend ray`` joins the module's Ray by address and is killed (-9) mid-run;
@@ -72,13 +67,9 @@ def test_a_killed_ray_run_resumes_to_the_local_backends_bytes(local_ray, referen
             "--crops", "--png", "--backend", "ray", "--ray-address", local_ray, "--quiet"]
     log = tmp_path / "driver.log"  # a file, not a pipe: a full pipe would stall the driver
     env = {**os.environ, "RAY_AUTH_MODE": "token"}  # a driver joining a token-authenticated Ray by address says so
-    proc = subprocess.Popen(_hrisim(*args), stdout=subprocess.DEVNULL, stderr=log.open("w"), env=env)
+    proc = subprocess.Popen(hrisim_command(*args), stdout=subprocess.DEVNULL, stderr=log.open("w"), env=env)
     journal = out / ".hrisim" / "journal.jsonl"
-    deadline = time.time() + 900  # generous: a loaded machine renders slowly (not a timing test)
-    while time.time() < deadline and proc.poll() is None:
-        if journal.exists() and journal.read_text().count("\n") >= 2:
-            break
-        time.sleep(0.05)
+    wait_for_journal(proc, journal)
     assert proc.poll() is None, f"the driver ended before the kill: {log.read_text()[-2000:]}"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -115,7 +106,7 @@ def test_a_malformed_ray_address_is_a_usage_error(tmp_path, capsys):
 
 def test_an_unreachable_ray_address_is_one_clear_line(tmp_path, anim_dir):
     out = tmp_path / "x"
-    proc = subprocess.run(_hrisim("generate", "--out", str(out), "--humans", "random:2:3", "--animations", str(anim_dir),
+    proc = subprocess.run(hrisim_command("generate", "--out", str(out), "--humans", "random:2:3", "--animations", str(anim_dir),
                                   "--backend", "ray", "--ray-address", "127.0.0.1:1", "--quiet"),
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1
