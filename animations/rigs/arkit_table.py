@@ -138,12 +138,13 @@ ROWS: tuple[ArkitRow, ...] = (
     _row(7, {"eyeSquint*": 1.0, "cheekSquint*": 0.15},
          note="FACS: lids tightened, the lower lid raised and straightened"),
     _row(8, {"mouthClose": 1.0}, note="lips toward each other: ARKit's mouthClose closes the lips over an open jaw"),
-    _row(9, {"noseSneer*": 1.0, "mouthUpperUp*": 0.35, "cheekSquint*": 0.3},
+    _row(9, {"noseSneer*": 1.0, "mouthUpperUp*": 0.35, "cheekSquint*": 0.3, "eyeSquint*": 0.45},
          targets={"shape_au9": 1.0, "fold_au9": 1.0, "fold_nasolabial": 0.5},
          note="FACS E: wrinkles across the root and sides of the nose, nostril wings and infraorbital "
-              "triangle raised, inner brows lowered a little but not drawn together (that is AU4), the "
-              "upper lip lifted a little"),
-    _row(9, {"noseSneer*": 1.0, "mouthUpperUp*": 0.45, "cheekSquint*": 0.3}, variant="a",
+              "triangle raised, the eye narrowed from below (eyeSquint: lower lid up 1.9 mm, AU7's 3.7), "
+              "inner brows lowered a little but not drawn together (that is AU4), the upper lip lifted a "
+              "little"),
+    _row(9, {"noseSneer*": 1.0, "mouthUpperUp*": 0.45, "cheekSquint*": 0.3, "eyeSquint*": 0.45}, variant="a",
          targets={"shape_au9": 1.0, "fold_au9": 1.0, "fold_nasolabial": 0.6}, note="a stronger alternative"),
     _row(10, {"mouthUpperUp*": 1.0, "noseSneer*": 0.2}, targets={"shape_au10": 1.0, "fold_nasolabial": 1.0},
          note="FACS E: upper lip raised (its centre 4 mm more by shape_au10), nostril wings raised and "
