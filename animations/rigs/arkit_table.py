@@ -126,13 +126,13 @@ ROWS: tuple[ArkitRow, ...] = (
     _row(4, {"browDown*": 0.85, "browOuterUp*": 0.4}, variant="b", targets={"shape_au4": 1.0, "fold_au4": 1.0},
          note="brows drawn down and together at the centre with the outer brows held up (oblique brows)"),
     _row(5, {"eyeWide*": 1.0}),
-    _row(6, {"cheekSquint*": 1.0}, targets={"shape_au6": 1.0, "fold_au6": 1.0},
-         note="FACS: cheeks and infraorbital skin raised, bagged below the lids, eye narrowed from below, "
-              "crow's feet (cheekSquint alone, as the fit to FACSHuman's AU6: with eyeSquint the lower lid "
-              "creased open over the eyeball)"),
-    _row(6, {"cheekSquint*": 1.0}, variant="a", targets={"shape_au6": 1.0, "fold_au6": 1.0},
+    _row(6, {"cheekSquint*": 1.0, "eyeSquint*": 0.35}, targets={"shape_au6": 1.0, "fold_au6": 1.0},
+         note="FACS: cheeks and infraorbital skin raised, bagged below the lids, eye narrowed from below "
+              "(eyeSquint 0.35: the lower lid up 2.3 mm, AU7's 3.7; FACSHuman's AU6 leaves it, and a full "
+              "eyeSquint with cheekSquint creased the lid open over the eyeball), crow's feet"),
+    _row(6, {"cheekSquint*": 1.0, "eyeSquint*": 0.35}, variant="a", targets={"shape_au6": 1.0, "fold_au6": 1.0},
          note="same mix as 6"),
-    _row(6, {"cheekSquint*": 1.0, "noseSneer*": 0.5}, variant="b",
+    _row(6, {"cheekSquint*": 1.0, "eyeSquint*": 0.35, "noseSneer*": 0.5}, variant="b",
          targets={"shape_au6": 1.0, "fold_au6": 1.0, "fold_au9": 0.5},
          note="FACSHuman's alternative also wrinkles the nose"),
     _row(7, {"eyeSquint*": 1.0, "cheekSquint*": 0.15},
