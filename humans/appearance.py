@@ -257,6 +257,69 @@ def face_regions() -> FaceRegions:
     )
 
 
+# The mouth in the face frame (mm): |x| limit (the inner cheek walls) and z range (the cavity's floor
+# at -105; the slit is at -67.5, the palate rises to -22, the floor of the eye socket begins at -16);
+# the depth behind which the back of the neck lies; the level above which only skin behind the face's
+# front (y > 0) can be mouth (the nostrils, also behind skin seen from the front, are not).
+MOUTH_BOX_MM = (40.0, -106.0, -18.0)
+MOUTH_BACK_MM = 100.0
+NOSTRILS_ABOVE_MM = -44.0
+
+
+def xz_barycentric(d: np.ndarray, e1: np.ndarray, e2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Barycentric (u, w) of points seen along the face frame's depth (y): ``d`` (..., 2) their x, z
+    offsets from a triangle's first corner, ``e1``, ``e2`` (..., 3) its edges. A point lies over the
+    triangle when u, w >= 0 and u + w <= 1; NaN for a triangle seen edge-on (it covers nothing)."""
+    det = e1[..., 0] * e2[..., 2] - e1[..., 2] * e2[..., 0]
+    det = np.where(np.abs(det) < 1e-9, np.nan, det)
+    u = (d[..., 0] * e2[..., 2] - d[..., 1] * e2[..., 0]) / det
+    w = (e1[..., 0] * d[..., 1] - e1[..., 2] * d[..., 0]) / det
+    return u, w
+
+
+@functools.lru_cache(maxsize=1)
+def mouth_depth_mm() -> np.ndarray:
+    """(19158,) mm each skin vertex of the neutral template lies behind the lips, seen from the front:
+    > 0 on the lips' inner faces and the walls of the mouth cavity, 0 elsewhere.
+
+    A forward ray from a vertex of the cavity meets skin (the lips, from inside or out) before air;
+    hm08's cavity reaches about 8 cm back and up to the palate, the back of the neck (whose rays cross the head) lies
+    further. Hair, scarves and beards are grown on the skin, so they must not line the cavity (an open
+    mouth showed a headscarf or a beard inside it), and its walls are in the dark (``face_detail``).
+    """
+    from humans.body_model import template_vertices
+    from humans.topology import part_topologies
+
+    p = face_frame_coordinates(np.asarray(template_vertices(), np.float64)) * 1000.0  # mm, y back
+    skin = part_topologies("body")["skin"]
+    tris = skin.vertex_ids[skin.triangles]
+    half_width, z_lo, z_hi = MOUTH_BOX_MM
+    centres = p[tris].mean(1)
+    near = ((np.abs(centres[:, 0]) < half_width + 10.0) & (centres[:, 2] > z_lo - 10.0)
+            & (centres[:, 2] < z_hi + 10.0))
+    tris = tris[near]
+    a, b, c = (p[tris[:, k]] for k in range(3))
+    e1, e2 = b - a, c - a
+    box = ((np.abs(p[:, 0]) < half_width) & (p[:, 2] > z_lo) & (p[:, 2] < z_hi) & (p[:, 1] < MOUTH_BACK_MM)
+           & ((p[:, 2] < NOSTRILS_ABOVE_MM) | (p[:, 1] > 0.0)))
+    candidates = np.intersect1d(np.flatnonzero(box), skin.vertex_ids)
+    depth = np.zeros(p.shape[0], np.float32)
+    for chunk in np.array_split(candidates, max(1, len(candidates) // 64)):
+        u, w = xz_barycentric(p[chunk][:, None, [0, 2]] - a[None, :, [0, 2]], e1, e2)  # (n, F)
+        y = a[:, 1] + u * e1[:, 1] + w * e2[:, 1]
+        hit = ((u >= 0) & (w >= 0) & (u + w <= 1) & (y < p[chunk, 1:2] - 0.3)
+               & ~(tris[None] == chunk[:, None, None]).any(-1))
+        inside = hit.any(1)
+        front = np.where(hit, y, np.inf).min(1)  # the front-most skin: the lips
+        depth[chunk[inside]] = (p[chunk[inside], 1] - front[inside]).astype(np.float32)
+    return depth
+
+
+def mouth_interior(min_mm: float = 1.0) -> np.ndarray:
+    """(19158,) bool: skin inside the mouth (``mouth_depth_mm`` over ``min_mm``)."""
+    return mouth_depth_mm() > min_mm
+
+
 def skin_vertex_colours(appearance: Appearance, regions: FaceRegions | None = None) -> np.ndarray:
     """Linear-RGB colours (19158, 3) of the skin surface: tone, lips, brows, blush, hair."""
     r = regions or face_regions()

@@ -193,9 +193,9 @@ def shell(geo: HeadGeometry, name: str, weight: np.ndarray, thickness_mm, colour
     threshold drawn uniformly in [lo, hi], so thin hair thins out triangle by triangle (a stippled,
     broken edge instead of a solid one: geometry standing in for alpha).
     """
-    from humans.appearance import srgb_to_linear
+    from humans.appearance import mouth_interior, srgb_to_linear
 
-    w_all = np.asarray(weight, np.float32)
+    w_all = np.where(mouth_interior()[: len(weight)], 0.0, np.asarray(weight, np.float32))  # never lines the mouth
     inside = w_all[geo.skin_triangles] > 0.02
     # subdivided shells start from every triangle the region touches and are trimmed finer below
     keep = inside.any(1) if subdivide else inside.all(1)
@@ -571,7 +571,8 @@ FACIAL_HAIR_PAINT = {"stubble": 0.5, "moustache": 0.8, "goatee": 0.8, "beard": 0
 
 def facial_hair_density(geo: HeadGeometry, kind: str, lips: np.ndarray) -> np.ndarray:
     """(V,) 0..1 hair density of ``kind`` (stubble, moustache, goatee, beard) on the person's mesh,
-    zero on and just around the lips (``lips``: the painted vermilion weight of each vertex)."""
+    zero on and just around the lips (``lips``: the painted vermilion weight of each vertex) and
+    inside the mouth."""
     from humans.topology import BODY_VERTICES
 
     x, y, z = geo.p[:, 0], geo.p[:, 1], geo.p[:, 2]
@@ -601,7 +602,9 @@ def facial_hair_density(geo: HeadGeometry, kind: str, lips: np.ndarray) -> np.nd
         w = w * _smooth(78.0, 62.0, y) * (1 - _smooth(64.0, 72.0, ax) * (y > 45))  # not behind the ears
         w = w * (1.0 - 0.35 * _smooth(-112.0, -135.0, z))  # thinner down the neck
         w = np.maximum(w, moustache)
-    no_lips = 1.0 - _smooth(0.02, 0.25, lips)
+    from humans.appearance import mouth_interior
+
+    no_lips = (1.0 - _smooth(0.02, 0.25, lips)) * ~mouth_interior()[: len(w)]
     return (np.clip(w, 0.0, 1.0) * no_lips * body).astype(np.float32)
 
 

@@ -115,3 +115,32 @@ def test_a_shut_mouth_does_not_draw_its_teeth_and_tongue_and_looks_the_same():
     assert hidden == [False, False] and opened == [True, True]
     changed = np.abs(culled.astype(np.float32) - drawn.astype(np.float32)).max(-1) > 0.02
     assert changed.mean() < 0.003, changed.sum()  # a few pixels of a dim sliver at most
+
+
+def test_the_mouth_cavity_is_dark_all_the_way_back():
+    """Every wall of the cavity deeper than 7 mm behind the lips is in the dark: its back wall, which
+    no lip vertex stood right in front of, was lit like the cheeks (182 vertices)."""
+    from humans.appearance import mouth_depth_mm, mouth_interior
+    from sim_env.render.face_detail import CAVITY_FLOOR, mouth_occlusion
+
+    depth = mouth_depth_mm()
+    deep = depth > 7.0
+    assert deep.sum() > 250 and mouth_interior().sum() > deep.sum()
+    assert mouth_occlusion()[deep].max() < CAVITY_FLOOR + 0.01
+
+
+def test_an_open_mouth_shows_its_dark_cavity_not_the_headscarf_or_beard_grown_inside_it():
+    """Shells are grown on the skin, and hm08's skin lines the mouth: a headscarf (and beards) were
+    built over the cavity's walls, so an open mouth showed the scarf's colour inside it."""
+    import dataclasses
+
+    spec = dataclasses.replace(_person("bal_f_black_2"), headscarf="teal")
+    views = (Viewpoint(0, 0, 0.45), Viewpoint(0, -25, 0.45))
+    clip = render_clip(spec, hold("26"), views, n_frames=1, size=192)
+    for v in range(len(views)):
+        marks = clip.labels.landmarks[v, 0]
+        mouth, gap = (marks[3] + marks[4]) / 2, marks[0][0] - marks[1][0]
+        inside = frame_crop(clip.frames[v, 0], mouth, int(0.15 * gap), int(0.05 * gap))
+        scarf = (inside[..., 1:].mean(-1) - inside[..., 0]) > 40  # teal: green and blue over red
+        assert scarf.mean() < 0.01, (v, scarf.mean())
+        assert np.median(luminance(inside)) < 70, (v, np.median(luminance(inside)))

@@ -20,10 +20,11 @@ import functools
 
 import numpy as np
 
+from humans.appearance import xz_barycentric
 from humans.mesh import smooth_normals
 from humans.topology import BODY_VERTICES, TEETH_VERTICES, TONGUE_VERTICES
 
-MOUTH_BOX_MM = (30.0, -100.0, -45.0)  # |x| limit, z range (face frame, mm; the slit is at z -67.5)
+LIPS_BOX_MM = (30.0, -100.0, -45.0)  # |x| limit, z range (face frame, mm; the slit is at z -67.5)
 CAVITY_FLOOR = 0.12  # the deepest cavity keeps 12 % of its lit colour
 TONGUE_TIP, TONGUE_FLOOR = 0.28, 0.15  # the tongue lies in the cavity's shade, its tip a little lit
 TEETH_FLOOR = 0.35
@@ -42,7 +43,7 @@ def mouth_occlusion() -> np.ndarray:
     """(19158,) colour factors in (0, 1] for hm08 vertices: 1 outside the mouth (module docstring)."""
     from scipy.spatial import cKDTree
 
-    from humans.appearance import face_frame_coordinates
+    from humans.appearance import face_frame_coordinates, mouth_depth_mm
     from humans.body_model import template_vertices
 
     p = face_frame_coordinates(template_vertices()).astype(np.float64) * 1000.0  # mm, y back
@@ -50,18 +51,22 @@ def mouth_occlusion() -> np.ndarray:
     factor = np.ones(n, np.float32)
     ids = np.arange(n)
     body = (ids >= BODY_VERTICES[0]) & (ids < BODY_VERTICES[1])
-    half_width, z_lo, z_hi = MOUTH_BOX_MM
+    half_width, z_lo, z_hi = LIPS_BOX_MM
     box = (np.abs(p[:, 0]) < half_width) & (p[:, 2] > z_lo) & (p[:, 2] < z_hi) & (p[:, 1] < 40.0)
     skin = np.flatnonzero(body & box)
-    # the front-most skin over each (x, z): what the camera sees with the lips closed
+    # the front-most skin vertex within 2 mm of each (x, z): the lips' rims at the slit lie behind
+    # the other lip's, though a forward ray from them leaves through the slit
     tree = cKDTree(p[skin][:, [0, 2]])
     neighbours = tree.query_ball_point(p[skin][:, [0, 2]], r=2.0)
     front = np.array([p[skin[nb], 1].min() for nb in neighbours])
-    depth = p[skin, 1] - front  # mm behind the skin in front of it
+    rims = p[skin, 1] - front
     # the inner faces of the lips face each other, not the camera: shade them from the lips' edge on
     facing = -_template_normals()[skin, 1]  # 1 = toward the camera (the face frame's y is back)
-    inner = _smoothstep(0.5, 3.0, depth) * _smoothstep(0.6, 0.2, facing)
-    factor[skin] = 1.0 - (1.0 - CAVITY_FLOOR) * np.maximum(_smoothstep(1.5, 7.0, depth), 0.8 * inner)
+    inner = _smoothstep(0.5, 3.0, rims) * _smoothstep(0.6, 0.2, facing)
+    factor[skin] = 1.0 - (1.0 - CAVITY_FLOOR) * np.maximum(_smoothstep(1.5, 7.0, rims), 0.8 * inner)
+    # the cavity behind the lips, which no lip vertex stands right in front of (its back wall was lit)
+    cavity = np.flatnonzero(mouth_depth_mm() > 0)
+    factor[cavity] = np.minimum(factor[cavity], 1.0 - (1.0 - CAVITY_FLOOR) * _smoothstep(1.5, 7.0, mouth_depth_mm()[cavity]))
     lip_front = float(np.median(front))
     teeth = slice(*TEETH_VERTICES)
     factor[teeth] = 1.0 - (1.0 - TEETH_FLOOR) * _smoothstep(6.0, 22.0, p[teeth, 1] - p[teeth, 1].min())
@@ -131,11 +136,7 @@ class TeethShade:
             owner, cand = np.nonzero((points[:, :1] >= xs.min(0)) & (points[:, :1] <= xs.max(0))
                                      & (points[:, 2:] >= zs.min(0)) & (points[:, 2:] <= zs.max(0)))
             o, e1, e2 = a[cand], (b - a)[cand], (c - a)[cand]
-            d = points[owner][:, [0, 2]] - o[:, [0, 2]]
-            det = e1[:, 0] * e2[:, 2] - e1[:, 2] * e2[:, 0]
-            det = np.where(np.abs(det) < 1e-9, np.inf, det)
-            u = (d[:, 0] * e2[:, 2] - d[:, 1] * e2[:, 0]) / det
-            w = (e1[:, 0] * d[:, 1] - e1[:, 2] * d[:, 0]) / det
+            u, w = xz_barycentric(points[owner][:, [0, 2]] - o[:, [0, 2]], e1, e2)
             depth = o[:, 1] + u * e1[:, 1] + w * e2[:, 1]
             hit = (u >= 0) & (w >= 0) & (u + w <= 1) & (depth < points[owner, 1])
             covered = np.zeros(len(points), bool)
