@@ -59,10 +59,23 @@ def test_au4_lowers_both_brows():
     assert frames.facial_actions[0, U["browDownLeft"]] == pytest.approx(0.5)
 
 
-def test_au26_opens_the_jaw():
-    frames = play(k26=1.0)
-    assert frames.facial_actions[0, U["jawOpen"]] == pytest.approx(0.6)
-    assert play(k27=1.0).facial_actions[0, U["jawOpen"]] == pytest.approx(1.0)
+def test_au26_drops_the_jaw_a_long_way_and_au27_further():
+    """FACS E of AU26: the jaw lowered a long way without stretching the mouth; the paper's signals
+    were authored on FACSHuman's AU26, which moves the chin 30 mm (jawOpen 0.6 dropped it 9)."""
+    from humans.appearance import face_frame_coordinates
+    from humans.suites import balanced24
+    from image_probes import hold
+    from sim_env.render.performance import Performance
+
+    person = next(h for h in balanced24() if h.id == "bal_m_caucasian_1")
+    p0 = face_frame_coordinates(Performance(person, None, 1).frames.vertices[0]) * 1000.0
+    chin = np.flatnonzero((np.abs(p0[:, 0]) < 4) & (p0[:, 1] < -10) & (p0[:, 2] < -105) & (p0[:, 2] > -125))
+
+    def drop(au):
+        return -(face_frame_coordinates(Performance(person, hold(au), 1).frames.vertices[0]) * 1000.0 - p0)[chin, 2].mean()
+
+    d26, d27 = drop("26"), drop("27")
+    assert 11.0 < d26 < d27 - 2.0, (d26, d27)
     assert play(k26_tongue_out=1.0).facial_actions[0, U["tongueOut"]] == pytest.approx(1.0)
 
 
