@@ -283,8 +283,8 @@ def mouth_depth_mm() -> np.ndarray:
     > 0 on the lips' inner faces and the walls of the mouth cavity, 0 elsewhere.
 
     A forward ray from a vertex of the cavity meets skin (the lips, from inside or out) before air;
-    hm08's cavity reaches about 8 cm back and up to the palate, the back of the neck (whose rays cross the head) lies
-    further. Hair, scarves and beards are grown on the skin, so they must not line the cavity (an open
+    hm08's cavity reaches about 8 cm back and up to the palate; the back of the neck (whose rays
+    cross the head) lies further. Hair, scarves and beards are grown on the skin, so they must not line the cavity (an open
     mouth showed a headscarf or a beard inside it), and its walls are in the dark (``face_detail``).
     """
     from humans.body_model import template_vertices
