@@ -63,12 +63,18 @@ def build_glasses(kind: str, geo: HeadGeometry) -> AttachedMesh | None:
                    double_sided=False)
 
 
-def headscarf_weight(geo: HeadGeometry) -> np.ndarray:
-    """(V,) 0..1: the head and neck outside the face oval, down to the shoulders."""
-    x, y, z = geo.p[:, 0], geo.p[:, 1], geo.p[:, 2]
+def headscarf_weight_at(q: np.ndarray) -> np.ndarray:
+    """The scarf's weight at face-frame points (N, 3) mm: the head and neck outside the face oval,
+    down to the shoulders (``shell`` cuts the scarf's edge along it)."""
+    x, y, z = q[:, 0], q[:, 1], q[:, 2]
     oval = (x / 66.0) ** 2 + ((z + 38.0) / 96.0) ** 2
     face = _smooth(1.15, 0.9, oval) * _smooth(45.0, 20.0, y)
-    w = (1.0 - face) * _smooth(-235.0, -205.0, z)
+    return (1.0 - face) * _smooth(-235.0, -205.0, z)
+
+
+def headscarf_weight(geo: HeadGeometry) -> np.ndarray:
+    """(V,) 0..1 on hm08's skin (see ``headscarf_weight_at``)."""
+    w = headscarf_weight_at(geo.p)
     w[BODY_VERTICES[1]:] = 0.0
     w[np.linalg.norm(geo.normals, axis=1) == 0] = 0.0
     return w.astype(np.float32)
@@ -81,4 +87,4 @@ def build_headscarf(colour_srgb, geo: HeadGeometry, seed: int) -> AttachedMesh |
     thickness = 9.0 + 22.0 * _smooth(-100.0, -160.0, z)
     return shell(geo, "headscarf", w, thickness, colour_srgb, seed + 41, streaks=0.06,
                  roughness=0.9, min_mm=2.0, bumps_mm=2.0, bump_scale_mm=30.0, subdivide=1,
-                 smooth_edge=1)
+                 smooth_edge=1, weight_at=headscarf_weight_at)

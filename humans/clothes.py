@@ -38,20 +38,31 @@ def neck_base(geo: HeadGeometry) -> float:
     return float(zs[wide[0]]) if len(wide) else -170.0
 
 
+def top_weight_at(geo: HeadGeometry, kind: str):
+    """The top's weight as a function of face-frame points (N, 3) mm: 1 under the cloth, easing to
+    0 across 6 mm above its neckline. ``shell`` cuts the cloth's edge where this crosses its level."""
+    base = neck_base(geo)
+    y_ref = float(np.median(geo.p[np.abs(geo.p[:, 2] - base) < 5, 1]))
+
+    def weight(q: np.ndarray) -> np.ndarray:
+        x, y, z = q[:, 0], q[:, 1], q[:, 2]
+        front = _smooth(10.0, -25.0, y - y_ref)  # 1 at the chest side
+        line = base + 8.0 + 6.0 * (1 - front)  # crew: a little up the neck, higher at the back
+        if kind == "vneck":
+            line = line - front * 75.0 * _smooth(55.0, 0.0, np.abs(x))
+        elif kind == "shirt":
+            line = base + 24.0 + 6.0 * (1 - front) - front * 40.0 * _smooth(22.0, 0.0, np.abs(x))
+        elif kind == "sweater":
+            line = base + 14.0 + 6.0 * (1 - front)
+        return _smooth(0.0, -6.0, z - line)
+
+    return weight
+
+
 def top_weight(geo: HeadGeometry, kind: str) -> np.ndarray:
     """(V,) 0..1 where a top of ``kind`` covers the body."""
-    x, y, z = geo.p[:, 0], geo.p[:, 1], geo.p[:, 2]
-    base = neck_base(geo)
-    front = _smooth(10.0, -25.0, y - np.median(y[np.abs(z - base) < 5]))  # 1 at the chest side
-    line = base + 8.0 + 6.0 * (1 - front)  # crew: a little up the neck, higher at the back
-    if kind == "vneck":
-        line = line - front * 75.0 * _smooth(55.0, 0.0, np.abs(x))
-    elif kind == "shirt":
-        line = base + 24.0 + 6.0 * (1 - front) - front * 40.0 * _smooth(22.0, 0.0, np.abs(x))
-    elif kind == "sweater":
-        line = base + 14.0 + 6.0 * (1 - front)
-    w = _smooth(0.0, -6.0, z - line)
-    w[z < base - 170.0] = 0.0  # the chest below this is out of a head-and-shoulders frame
+    w = top_weight_at(geo, kind)(geo.p)
+    w[geo.p[:, 2] < neck_base(geo) - 170.0] = 0.0  # the chest below this is out of a head-and-shoulders frame
     w[np.linalg.norm(geo.normals, axis=1) == 0] = 0.0
     return w.astype(np.float32)
 
@@ -67,5 +78,5 @@ def build_top(kind: str, geo: HeadGeometry, colour_srgb, seed: int) -> AttachedM
         band = _smooth(0.3, 0.6, w) * _smooth(1.0, 0.8, w)
         thickness += band * (7.0 if kind == "shirt" else 3.0)
     return shell(geo, "top", w, thickness, colour_srgb, seed + 31, streaks=0.05, follow="body",
-                 roughness=0.9, min_mm=1.5,
+                 roughness=0.9, min_mm=1.5, weight_at=top_weight_at(geo, kind),
                  bumps_mm=1.0 if kind == "sweater" else 0.0, bump_scale_mm=4.0)

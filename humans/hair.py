@@ -181,7 +181,7 @@ def shell(geo: HeadGeometry, name: str, weight: np.ndarray, thickness_mm, colour
           follow: str = "head", roughness: float = 0.75, min_mm: float = 1.2,
           round_to: tuple[np.ndarray, float] | None = None, subdivide: int = 0,
           smooth_edge: int = 0, double_sided: bool = False,
-          sparse: tuple[float, float] | None = None) -> AttachedMesh | None:
+          sparse: tuple[float, float] | None = None, weight_at=None) -> AttachedMesh | None:
     """The skin triangles where ``weight`` (per hm08 vertex, 0..1) is positive, lifted along the
     rest normals by ``thickness_mm`` (scalar or per vertex) scaled by a smooth edge taper.
 
@@ -191,15 +191,16 @@ def shell(geo: HeadGeometry, name: str, weight: np.ndarray, thickness_mm, colour
     surface toward a sphere (afros). ``double_sided``: draw folds of thick, bumpy hair too.
     ``sparse`` = (lo, hi): keep each (final) triangle only where its mean weight exceeds a seeded
     threshold drawn uniformly in [lo, hi], so thin hair thins out triangle by triangle (a stippled,
-    broken edge instead of a solid one: geometry standing in for alpha).
+    broken edge instead of a solid one: geometry standing in for alpha). ``weight_at``: the region's
+    weight as a function of face-frame points (N, 3) mm, when it has one: the edge is then cut where
+    it crosses its level along each triangle edge, not where the vertices' weights interpolate to it
+    (hm08's chest triangles are 20 mm: interpolated, a neckline zig-zagged between their corners).
     """
     from humans.appearance import mouth_interior, srgb_to_linear
 
     w_all = np.where(mouth_interior()[: len(weight)], 0.0, np.asarray(weight, np.float32))  # never lines the mouth
-    inside = w_all[geo.skin_triangles] > 0.02
-    # subdivided shells start from every triangle the region touches and are trimmed finer below
-    keep = inside.any(1) if subdivide else inside.all(1)
-    tris = geo.skin_triangles[keep]
+    # every triangle the region touches; the shell's edge is cut along the weight's level line below
+    tris = geo.skin_triangles[(w_all[geo.skin_triangles] > SHELL_EDGE).any(1)]
     if len(tris) == 0:
         return None
     ids, local = np.unique(tris, return_inverse=True)
@@ -208,10 +209,9 @@ def shell(geo: HeadGeometry, name: str, weight: np.ndarray, thickness_mm, colour
     p, n, w, thick, anchors = geo.p[ids], geo.normals[ids], w_all[ids], thick_all[ids], ids
     for _ in range(subdivide):
         p, n, w, thick, anchors, tris = _split(p, n, w, thick, anchors, tris)
-    if subdivide:
-        tris = tris[(w[tris] > 0.02).all(1)]
-        if len(tris) == 0:
-            return None
+    p, n, w, thick, anchors, tris = _clip_to_level(p, n, w, thick, anchors, tris, SHELL_EDGE, weight_at)
+    if len(tris) == 0:
+        return None
     if sparse is not None:
         threshold = np.random.default_rng([rng_seed, 3]).uniform(sparse[0], sparse[1], len(tris))
         tris = tris[w[tris].mean(1) > threshold]
@@ -238,6 +238,73 @@ def shell(geo: HeadGeometry, name: str, weight: np.ndarray, thickness_mm, colour
     return AttachedMesh(name, anchors.astype(np.int64), offsets.astype(np.float32),
                         tris.astype(np.int32), srgb_to_linear(colours),
                         follow=follow, roughness=roughness, double_sided=double_sided)
+
+
+# The weight at which a shell ends: its edge follows this level line of the region's weight.
+SHELL_EDGE = 0.02
+
+
+def _clip_to_level(p, n, w, thick, anchors, tris, level, weight_at=None):
+    """Cut triangles along the line where ``w`` crosses ``level`` (marching triangles) and keep the
+    part above it. A shell made of whole mesh triangles had a saw-toothed edge (hm08's triangles are
+    3-10 mm: necklines, scarves and hairlines showed their teeth at 160 px); cut, its edge follows
+    the region's smooth weight. A crossing vertex is shared by the triangles of its edge and anchored
+    to the edge's vertex inside the region. ``weight_at`` (points mm -> weight) places each crossing
+    by bisection along its edge where it changes sides there; else the weights are interpolated."""
+    above = w[tris] > level
+    count = above.sum(1)
+    keep = [tris[count == 3]]
+    cut = tris[(count == 1) | (count == 2)]
+    if len(cut) == 0:
+        return p, n, w, thick, anchors, np.concatenate(keep)
+    new_index: dict[tuple[int, int], int] = {}
+    extra = []  # (inside vertex, outside vertex, t)
+
+    def crossing(i: int, o: int) -> int:
+        key = (min(i, o), max(i, o))
+        if key not in new_index:
+            new_index[key] = len(p) + len(extra)
+            extra.append((i, o, (w[i] - level) / (w[i] - w[o])))
+        return new_index[key]
+
+    pieces = []
+    for tri in cut:
+        a = w[tri] > level
+        odd = int(np.flatnonzero(a if a.sum() == 1 else ~a)[0])
+        v0, v1, v2 = (int(tri[(odd + k) % 3]) for k in range(3))  # same winding, odd vertex first
+        if a.sum() == 1:  # v0 inside: the corner triangle
+            pieces.append((v0, crossing(v0, v1), crossing(v0, v2)))
+        else:  # v0 outside: the quad v1, v2 and the two crossings
+            c01, c02 = crossing(v1, v0), crossing(v2, v0)
+            pieces += [(c01, v1, v2), (c01, v2, c02)]
+    i, o, t = (np.asarray(col) for col in zip(*extra))
+    if weight_at is not None:
+        t = _bisect_level(weight_at, p[i], p[o], level, t)
+    t = t.astype(np.float32)[:, None]
+    nm = n[i] * (1 - t) + n[o] * t
+    nm /= np.maximum(np.linalg.norm(nm, axis=1, keepdims=True), 1e-9)
+    p = np.concatenate([p, p[i] * (1 - t) + p[o] * t])
+    n = np.concatenate([n, nm])
+    w = np.concatenate([w, np.full(len(i), level, w.dtype)])
+    thick = np.concatenate([thick, thick[i] * (1 - t[:, 0]) + thick[o] * t[:, 0]])
+    anchors = np.concatenate([anchors, anchors[i]])
+    tris = np.concatenate(keep + [np.asarray(pieces, tris.dtype).reshape(-1, 3)])
+    used, tris = np.unique(tris, return_inverse=True)  # drop the outside vertices
+    return p[used], n[used], w[used], thick[used], anchors[used], tris.reshape(-1, 3)
+
+
+def _bisect_level(weight_at, inner: np.ndarray, outer: np.ndarray, level: float, t: np.ndarray,
+                  steps: int = 12) -> np.ndarray:
+    """Where ``weight_at`` falls to ``level`` between points ``inner`` (above it) and ``outer``, as a
+    fraction of the way; ``t`` (the interpolated guess) where the function does not change sides
+    along the edge (a weight zeroed by a mask, such as the mouth's, that the function does not know)."""
+    lo, hi = np.zeros(len(t)), np.ones(len(t))
+    changes = (weight_at(inner) > level) & (weight_at(outer) <= level)
+    for _ in range(steps):
+        mid = 0.5 * (lo + hi)
+        above = weight_at(inner + mid[:, None] * (outer - inner)) > level
+        lo, hi = np.where(above, mid, lo), np.where(above, hi, mid)
+    return np.where(changes, 0.5 * (lo + hi), t)
 
 
 def _split(p, n, w, thick, anchors, tris):

@@ -109,3 +109,20 @@ def test_renderer_draws_the_hair(person):
     assert (diff[32:, :12] > 60).mean() > 0.1 or (diff[32:, -12:] > 60).mean() > 0.1
     red = frames["long_straight"].astype(int)
     assert ((red[..., 0] - red[..., 2]) > 40).mean() > 0.05
+
+
+@pytest.mark.parametrize("top", ["tshirt", "sweater"])
+def test_necklines_are_smooth_curves_not_the_meshes_teeth(person, top):
+    """A top ends along its neckline, not along hm08's chest triangles (20 mm: whole triangles made
+    a saw-toothed edge, 5-10 px spikes at 320 px). Frontal, the cloth's top edge moves at most
+    2 px between neighbouring columns across the neck."""
+    from sim_env.render.clip import render_clip
+    from sim_env.render.viewpoints import Viewpoint
+
+    spec = dataclasses.replace(person[0], top=top, top_colour="green", glasses="none", hair_style="bun")
+    frame = render_clip(spec, None, [Viewpoint(0, -10, 0.75)], n_frames=1, size=320).frames[0, 0].astype(int)
+    cloth = (frame[..., 1] > frame[..., 0] + 15) & (frame[..., 1] > frame[..., 2] + 15)  # green, not skin
+    cols = np.flatnonzero(cloth[160:].any(0))
+    centre, half = int(cols.mean()), int(0.22 * (cols.max() - cols.min()))  # across the neck
+    tops = np.array([160 + np.argmax(cloth[160:, c]) for c in range(centre - half, centre + half)])
+    assert np.abs(np.diff(tops)).max() <= 2, tops
