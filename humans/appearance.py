@@ -132,6 +132,21 @@ class Appearance:
     # (nasolabial, periorbital, forehead lines) and texture (blotches) grow with it.
     age_folds: float = 0.0
     long_hair_mm: float = 200.0  # how far long straight/wavy hair falls below the eyes
+    # The dark line the lashes make along the lid margins: paint strength, width (mm).
+    lash_strength: float = 0.9
+    lash_width_mm: float = 3.0
+    beard_shadow: float = 0.0  # a shaven man's beard area tinted by the hair under the skin (0..1)
+
+
+# Facial features by sex, (female, male): the lips' share of lip colour over skin, the brows'
+# height (1 = the full band of face_regions: women's brows are thinner and sit higher), the lash
+# line's strength and width (mm). Women's eye and mouth regions contrast more with their skin
+# (Russell 2009), which lets a face's sex be read at 160 px when hair does not tell it.
+SEX_CONTRAST = {"lips": (0.68, 0.48), "brow_thickness": (0.78, 1.0),
+                "lash_strength": (1.0, 0.8), "lash_width_mm": (3.8, 2.6)}
+# A shaven adult man's beard area is darker and greyer than the rest of his face (the hairs under
+# the skin show through it); the tint is his hair colour, so it is faint for fair hair.
+BEARD_SHADOW = 0.3
 
 
 def appearance_for(spec) -> Appearance:
@@ -140,9 +155,14 @@ def appearance_for(spec) -> Appearance:
     tone = int(spec.effective_skin_tone)
     skin = face_skin_rgb(tone)
     darkness = (tone - 1) / 9.0
+    male = spec.gender >= 0.5
     # Lips: darker and redder than the skin on light tones, darker and browner on dark tones.
+    # Women's faces have more luminance contrast between the lips (and eyes) and the skin around
+    # them than men's, and that contrast is itself a cue to sex (Russell 2009, Perception 38):
+    # women's lips stand further from the skin, men's closer.
     lip_tint = np.array([0.80, 0.42, 0.42]) * (1 - darkness) + np.array([0.42, 0.25, 0.24]) * darkness
-    lips = 0.45 * skin + 0.55 * lip_tint * (0.55 + 0.45 * skin.mean())
+    lip_share = SEX_CONTRAST["lips"][male]
+    lips = (1 - lip_share) * skin + lip_share * lip_tint * (0.55 + 0.45 * skin.mean())
     old = float(np.clip((spec.age_years - 45.0) / 35.0, 0.0, 1.0))
     hair_dark = np.array([0.07, 0.05, 0.04])
     hair_brown = np.array([0.25, 0.16, 0.09])
@@ -156,7 +176,6 @@ def appearance_for(spec) -> Appearance:
     grey = np.array([0.62, 0.60, 0.58])
     hair = (1 - 0.8 * old) * base_hair + 0.8 * old * grey
     brows = 0.7 * hair + 0.3 * hair_dark if old < 0.5 else 0.6 * base_hair + 0.4 * grey
-    male = spec.gender >= 0.5
     bald = male and old > 0.3 and rng.random() < 0.5
     look = _look_of(spec, hair, brows, rng)
     if look["hair_style"] is not None:  # the spec's built-in look decides; paint follows it
@@ -167,12 +186,15 @@ def appearance_for(spec) -> Appearance:
         skin=tuple(float(x) for x in skin),
         lips=tuple(float(x) for x in np.clip(lips, 0, 1)),
         brows=tuple(float(x) for x in brows),
-        brow_thickness=float((1.25 if male else 0.9) * rng.uniform(0.85, 1.15)),
+        brow_thickness=float(SEX_CONTRAST["brow_thickness"][male] * rng.uniform(0.85, 1.15)),
         iris=EYE_COLOURS.get(spec.eye_colour, EYE_COLOURS["brown"]),
         hair=None if bald else tuple(float(x) for x in hair),
         hairline=float(np.clip((0.5 if male else 0.15) * old + rng.uniform(0.0, 0.25), 0, 1)),
         blush=float((0.35 if tone <= 5 else 0.15) * rng.uniform(0.7, 1.3)),
         long_hair_mm=140.0 if male else 200.0,
+        lash_strength=SEX_CONTRAST["lash_strength"][male],
+        lash_width_mm=SEX_CONTRAST["lash_width_mm"][male],
+        beard_shadow=BEARD_SHADOW if male and spec.age_years >= 18 else 0.0,
         seed=int(spec.seed),
     )
 
@@ -337,7 +359,7 @@ def skin_vertex_colours(appearance: Appearance, regions: FaceRegions | None = No
     under = skin * (light * np.array([0.88, 0.82, 0.90], np.float32) + (1 - light) * np.array([0.80, 0.76, 0.76], np.float32))
     colour = _mix(colour, under, 0.65 * skin_zones().under_eye)
     colour = _mix(colour, appearance.lips, r.lips)
-    brow_w = np.clip(r.brows * (0.75 + 0.25 * appearance.brow_thickness), 0, 1) * (0.85 + 0.15 * r.noise)
+    brow_w = np.clip(r.brows, 0, 1) * (0.85 + 0.15 * r.noise)  # the thickness is in the band (outfit.brow_weights)
     colour = _mix(colour, appearance.brows, np.clip(brow_w, 0, 1) * 0.92)
     if appearance.hair is not None:
         hair_w = _painted_hair_weight(appearance, r)

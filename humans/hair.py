@@ -681,18 +681,21 @@ def facial_hair_weight(geo: HeadGeometry, kind: str, lips: np.ndarray) -> np.nda
 
 
 def build_facial_hair(kind: str, geo: HeadGeometry, colour_srgb, seed: int,
-                      lips: np.ndarray) -> HairLook:
+                      lips: np.ndarray, shadow: float = 0.0) -> HairLook:
     """Stubble is paint only; a moustache, goatee or beard is paint plus a sparse-edged shell
-    (see the notes above :data:`FACIAL_HAIR_SHELL_MM`). Colour: ``colour_srgb``, the person's hair."""
-    if kind == "none":
+    (see the notes above :data:`FACIAL_HAIR_SHELL_MM`). Colour: ``colour_srgb``, the person's hair.
+    ``shadow`` (0..1): with ``kind`` none, the beard area of a shaven face is tinted that much by
+    the hair left under the skin (a man's "five o'clock shadow"; 0 draws nothing)."""
+    if kind == "none" and shadow <= 0:
         return HairLook((), None, tuple(colour_srgb))
-    density = facial_hair_density(geo, kind, lips)
+    density = facial_hair_density(geo, "stubble" if kind == "none" else kind, lips)
     rng = np.random.default_rng([seed, 31])
     # mottling: clumps a few mm across and single-vertex speckle, so coverage is never uniform
     mottle = np.clip(0.5 + 0.5 * _noise3(geo.p, 5.0, seed + 7), 0.0, 1.0)
     speckle = rng.uniform(0.0, 1.0, density.shape[0]).astype(np.float32)
-    coverage = FACIAL_HAIR_PAINT[kind] * density * (0.7 + 0.2 * mottle + 0.1 * speckle)
-    if kind == "stubble":
+    strength = shadow if kind == "none" else FACIAL_HAIR_PAINT[kind]
+    coverage = strength * density * (0.7 + 0.2 * mottle + 0.1 * speckle)
+    if kind in ("stubble", "none"):
         return HairLook((), np.clip(coverage, 0, 1).astype(np.float32), tuple(colour_srgb))
     thick = FACIAL_HAIR_SHELL_MM[kind] * density ** 0.7
     mesh = shell(geo, "facial_hair", density, thick, colour_srgb, seed + 5, bumps_mm=0.3,

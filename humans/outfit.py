@@ -37,10 +37,12 @@ _BROW_SHAPES = {"straight": (2.5, 0.5, False), "soft_arch": (5.5, 0.55, False),
                 "arched": (8.5, 0.5, False), "angled": (7.0, 0.62, True)}
 
 
-@functools.lru_cache(maxsize=8)
-def brow_weights(shape: str) -> np.ndarray:
+@functools.lru_cache(maxsize=32)
+def brow_weights(shape: str, thickness: float = 1.0) -> np.ndarray:
     """(V,) brow region of ``shape`` on anny's template (follows every face by vertex identity);
-    the same band as :func:`humans.appearance.face_regions` with the arch of the shape."""
+    the band of :func:`humans.appearance.face_regions` with the arch of the shape, ``thickness``
+    times as tall. A thinner brow keeps its upper edge (brows are thinned from below, and women's,
+    thinner on average, sit higher above the eye: Farkas 1994, anthropometry of the head and face)."""
     from humans.appearance import face_frame_coordinates
     from humans.body_model import template_vertices
     from humans.topology import BODY_VERTICES
@@ -54,18 +56,19 @@ def brow_weights(shape: str) -> np.ndarray:
         rise = np.where(t < peak, t / peak, np.clip(1 - (t - peak) / (1 - peak) * 1.3, -0.4, 1))
     else:
         rise = np.sin(np.pi * np.clip(t * 0.5 / peak, 0, 1))
-    centre = 17.0 + arch * rise - 4.0 * t
-    half = 4.6 * (1 - 0.55 * t)
+    full = 4.6 * (1 - 0.55 * t)
+    half = full * thickness
+    centre = 17.0 + arch * rise - 4.0 * t + (full - half)
     w = (_smooth(half + 2.5, half - 1.5, np.abs(z - centre)) * _smooth(8.0, 12.0, ax)
          * _smooth(58.0, 52.0, ax) * (y < -12.0))
     w[BODY_VERTICES[1]:] = 0.0
     return w.astype(np.float32)
 
 
-@functools.lru_cache(maxsize=1)
-def lash_line() -> np.ndarray:
-    """(V,) weight of the skin along the lid margins, where lashes grow: the body vertices
-    nearest hm08's eyelash helper (a flat strip the lashes are modelled on)."""
+@functools.lru_cache(maxsize=8)
+def lash_line(width_mm: float = 3.0) -> np.ndarray:
+    """(V,) weight of the skin along the lid margins, where lashes grow: the body vertices within
+    about ``width_mm`` of hm08's eyelash helper (a flat strip the lashes are modelled on)."""
     from scipy.spatial import cKDTree
 
     from humans.body_model import template_vertices
@@ -75,9 +78,13 @@ def lash_line() -> np.ndarray:
     body = v[: BODY_VERTICES[1]]
     lashes = v[slice(*EYELASH_VERTICES)]
     w = np.zeros(len(v), np.float32)
-    dist, idx = cKDTree(body).query(lashes, k=2)
-    for d, i in zip(dist.reshape(-1), idx.reshape(-1)):
-        w[i] = max(w[i], float(np.clip(1.3 - d / 0.003, 0.0, 1.0)))
+    width = width_mm / 1000.0
+    tree = cKDTree(body)
+    for point in lashes:
+        near = np.asarray(tree.query_ball_point(point, 1.3 * width), int)
+        if near.size:
+            d = np.linalg.norm(body[near] - point, axis=1)
+            w[near] = np.maximum(w[near], np.clip(1.3 - d / width, 0.0, 1.0))
     return w
 
 
@@ -154,14 +161,15 @@ def _build_outfit(appearance, rest_vertices, variant, hair, brows, age_folds) ->
         meshes += look.meshes
         if look.scalp_paint is not None:
             paint.append((look.scalp_paint, look.colour))
-    beard = build_facial_hair(appearance.facial_hair, geo, hair_rgb, seed, face_regions().lips)
+    beard = build_facial_hair(appearance.facial_hair, geo, hair_rgb, seed, face_regions().lips,
+                              shadow=appearance.beard_shadow)
     meshes += beard.meshes
     if beard.scalp_paint is not None:
         paint.append((beard.scalp_paint, beard.colour))
-    paint.append((0.9 * lash_line(), tuple(appearance.eyelashes)))
+    paint.append((appearance.lash_strength * lash_line(appearance.lash_width_mm), tuple(appearance.eyelashes)))
     meshes.append(build_top(appearance.top, geo, appearance.top_colour, seed))
     meshes.append(build_glasses(appearance.glasses, geo))
     if appearance.headscarf is not None:
         meshes.append(build_headscarf(appearance.headscarf, geo, seed))
     return Outfit(tuple(m for m in meshes if m is not None), tuple(paint),
-                  brow_weights(appearance.brow_shape) if brows else None)
+                  brow_weights(appearance.brow_shape, round(appearance.brow_thickness, 2)) if brows else None)

@@ -92,7 +92,9 @@ def test_antialias_modes_agree():
             images[mode] = render_clip(person, None, (Viewpoint(20, 10),), n_frames=1, size=96,
                                        renderer=renderer).frames[0, 0].astype(np.float32)
     assert images["ssaa1.5"].shape == (96, 96, 3)
-    assert np.abs(images["ssaa1.5"] - images["msaa4"]).mean() < 3.0
+    # MSAA shades once per pixel, so painted detail finer than a pixel (lash lines, brows) differs a
+    # little from supersampling's: 2.9 grey levels on average with the thicker brows of before, 3.2 now
+    assert np.abs(images["ssaa1.5"] - images["msaa4"]).mean() < 3.5
 
     def hard_edges(img):  # 99th percentile of the horizontal grey-level step: staircase edges are steep
         return np.percentile(np.abs(np.diff(img.mean(-1), axis=1)), 99)
