@@ -105,3 +105,11 @@ def test_stream_frames_depend_only_on_the_scene_by_default():
     first = cam.frame(frames[0], boxes[0])
     cam.frame(frames[0] * 0.1, boxes[0])
     np.testing.assert_array_equal(cam.frame(frames[0], boxes[0]), first)
+
+
+@pytest.mark.parametrize("tone", ["aces", "clip"])
+def test_display_decode_inverts_the_tone_curve(tone):
+    from sim_env.render.camera_model import display_decode, display_encode
+
+    x = np.linspace(0.0, 3.0 if tone == "aces" else 1.0, 301)
+    np.testing.assert_allclose(display_decode(display_encode(x, tone), tone), x, atol=1e-9)

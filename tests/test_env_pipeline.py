@@ -50,12 +50,12 @@ def test_robot_camera_frame_equals_render_clip_in_the_face_box():
 def test_face_exposure_differs_only_by_what_the_camera_meters():
     """With face-priority exposure the env's camera also meters its room (the clip's camera a flat
     background), so the two gains differ; once one gain is matched the pictures agree."""
-    from sim_env.render.camera_model import srgb_encode
+    from sim_env.render.camera_model import display_decode, display_encode
 
     seen, ref = _env_and_clip("face")
-    linear = lambda v: (v / 255.0) ** 2.2  # noqa: E731  (approximate inverse of the display curve)
+    linear = lambda v: display_decode(v / 255.0, "aces")  # noqa: E731  (the exposed light, before the tone curve)
     gain = np.median(linear(seen) / np.maximum(linear(ref), 1e-4))
-    matched = 255 * srgb_encode(np.clip(linear(ref) * gain, 0, 1))
+    matched = 255 * display_encode(linear(ref) * gain, "aces")
     mad = np.abs(seen - matched).mean()
     print(f"\nface exposure: gain ratio {gain:.3f}; after matching it {mad:.2f} grey levels")
     assert 0.5 < gain < 2.0 and mad < 4.0

@@ -129,6 +129,20 @@ def display_encode(linear: np.ndarray, tone: str) -> np.ndarray:
     return srgb_encode(aces_fitted(linear))
 
 
+def display_decode(display: np.ndarray, tone: str) -> np.ndarray:
+    """Display values in [0, 1] -> the exposed linear RGB that ``display_encode`` made them from
+    (exact up to quantisation, below the tone curve's shoulder): to compare pictures taken at two
+    exposures in the light's own units."""
+    d = np.clip(np.asarray(display, np.float64), 0.0, 1.0)
+    if tone == "clip":
+        return np.power(d, 2.2)
+    y = np.where(d <= 0.04045, d / 12.92, np.power((d + 0.055) / 1.055, 2.4))  # sRGB decode
+    y = np.minimum(y, 0.999)  # the fitted curve reaches 1 only at infinity
+    # y = x (2.51 x + 0.03) / (x (2.43 x + 0.59) + 0.14), solved for x >= 0
+    a, b, c = 2.43 * y - 2.51, 0.59 * y - 0.03, 0.14 * y
+    return (-b - np.sqrt(np.maximum(b * b - 4 * a * c, 0.0))) / (2 * a)
+
+
 def to_uint8(display: np.ndarray) -> np.ndarray:
     return np.round(np.clip(display, 0.0, 1.0) * 255.0).astype(np.uint8)
 
