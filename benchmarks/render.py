@@ -63,6 +63,17 @@ def main() -> None:
             print(f"{size} px: normals+prep {prep_ms:.2f} ms/frame, upload+render {draw_ms:.2f} ms/frame, "
                   f"render only (same frame, new view) {view_ms:.2f} ms/view")
 
+    from sim_env.render.renderer import ANTIALIAS, DEFAULT_ANTIALIAS
+
+    for mode in ANTIALIAS:  # the same clip through each anti-aliasing mode
+        with Renderer(160, 160, antialias=mode) as renderer:
+            render_clip(human, signal, paper9()[:1], n_frames=2, size=160, renderer=renderer)
+            t0 = time.perf_counter()
+            clip = render_clip(human, signal, paper9(), n_frames=25, size=160, renderer=renderer)
+            dt = time.perf_counter() - t0
+        print(f"antialias {mode}{' (default)' if mode == DEFAULT_ANTIALIAS else ''}: "
+              f"{clip.frames.shape[0] * clip.frames.shape[1] / dt:.1f} frames/s")
+
     with Renderer(160, 160) as renderer:
         render_clip(human, signal, paper9()[:1], n_frames=2, size=160, renderer=renderer)
         t0, c0 = time.perf_counter(), time.process_time()

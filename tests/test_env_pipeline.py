@@ -34,8 +34,12 @@ def _env_and_clip(exposure: str):
     ref = clip.frames[0, frame]
     x0, y0, x1, y1 = (int(round(v)) for v in info["face_box"])
     # The person's pixels of the face box (the box's corners show the room in the env, a flat
-    # background in the clip: that is the scene, not the person).
-    person = ~np.all(np.abs(ref.astype(int) - ref[0, 0].astype(int)) < 3, axis=-1)[y0:y1, x0:x1]
+    # background in the clip: that is the scene, not the person), less the 2 px along the person's
+    # outline, where the anti-aliasing filter mixes in whatever lies behind.
+    from scipy.ndimage import binary_erosion
+
+    person = ~np.all(np.abs(ref.astype(int) - ref[0, 0].astype(int)) < 3, axis=-1)
+    person = binary_erosion(person, iterations=2)[y0:y1, x0:x1]
     env.close()
     return obs[y0:y1, x0:x1][person].astype(float), ref[y0:y1, x0:x1][person].astype(float)
 

@@ -42,7 +42,7 @@ class RenderOptions:
     camera_jitter: str = "none"  # seeded exposure/white-balance/noise draws: none | default | EV,WB,NOISE
     lighting: Any = "studio"
     background: Any = "grey"
-    antialias: str = "ssaa1.5"
+    antialias: str = "ssaa1.25"  # renderer.ANTIALIAS
     folds: bool = True  # expression folds shaded from the skin's compression (face_detail.SkinFolds)
 
     def __post_init__(self) -> None:
