@@ -111,6 +111,31 @@ def local_change_labels() -> tuple[str, ...]:
     return tuple(load_body_model().local_change_labels)
 
 
+# Intra-op threads of every anny forward. MKL's sgemm splits a (T, K) @ (K, N) product between the
+# threads it has, and the rows of another share round differently (1 ulp): with 2 threads the
+# last frames of a clip moved by 2e-7 m, and a few pixels a grey level, from those of 1 thread;
+# the neutral template moved 3e-7 m, and with it the crease occlusion baked on it (2e-5), so a
+# clip rendered in-process differed from the same clip rendered by a worker. A fixed count makes
+# the geometry the same in every process (in-process, local workers, Ray tasks), whatever torch's
+# thread setting there.
+FORWARD_THREADS = 1
+
+
+@contextlib.contextmanager
+def anny_threads(n: int = FORWARD_THREADS):
+    """Run anny with ``n`` torch intra-op threads (then restore the process's setting)."""
+    import torch
+
+    before = torch.get_num_threads()
+    if before != n:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        if before != n:
+            torch.set_num_threads(before)
+
+
 @functools.lru_cache(maxsize=1)
 def template_vertices():
     """(19158, 3) float32 vertices of anny's neutral person (all phenotypes at 0.5), unposed.
@@ -119,5 +144,5 @@ def template_vertices():
     """
     import torch
 
-    with torch.no_grad():
+    with torch.no_grad(), anny_threads():
         return load_body_model()()["vertices"][0].numpy().copy()

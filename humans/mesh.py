@@ -9,7 +9,6 @@ the subject's left is +x.
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 
@@ -18,28 +17,6 @@ import numpy as np
 from humans.topology import EYE_VERTICES
 
 N_FACE_UNITS = 52
-
-# Intra-op threads of anny's forward. MKL's sgemm splits a (T, K) @ (K, N) product between the
-# threads it has, and the rows of another share round differently (1 ulp): with 2 threads the
-# last frames of a clip moved by 2e-7 m, and a few pixels a grey level, from those of 1 thread.
-# A fixed count makes a clip's geometry the same in every process (in-process, local workers,
-# Ray tasks), whatever torch's thread setting there.
-FORWARD_THREADS = 1
-
-
-@contextlib.contextmanager
-def _torch_threads(n: int):
-    import torch
-
-    before = torch.get_num_threads()
-    if before != n:
-        torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        if before != n:
-            torch.set_num_threads(before)
-
 
 @dataclasses.dataclass(frozen=True)
 class HumanFrames:
@@ -147,6 +124,8 @@ class HumanBody:
                  with_joints: bool = False):
         import torch
 
+        from humans.body_model import anny_threads
+
         model = self.model
         t = facial_actions.shape[0]
         pose = {name: torch.as_tensor(np.asarray(d, np.float32), dtype=model.dtype)
@@ -160,7 +139,7 @@ class HumanBody:
             if head_forward_m is not None:
                 delta[:, 1, 3] = -torch.as_tensor(np.asarray(head_forward_m, np.float32).reshape(t), dtype=model.dtype)
             pose = {**(pose or {}), "head": delta}
-        with torch.no_grad(), _torch_threads(FORWARD_THREADS):
+        with torch.no_grad(), anny_threads():
             out = model(
                 pose_parameters=pose,
                 phenotype_kwargs={k: float(v) for k, v in self.phenotype.items()},

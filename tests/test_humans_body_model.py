@@ -53,3 +53,24 @@ def test_concurrent_first_loads_build_the_cache_once(tmp_path, monkeypatch):
     (a0, a1), (b0, b1) = sorted(spans)
     assert a1 <= b0, "the second load ran while the first was still building"
     assert bars == [True, False]  # one build (with its progress line), then a plain load
+
+
+def test_the_template_does_not_depend_on_torchs_thread_count():
+    """Regions, zones and the crease occlusion are baked on the neutral template: computed with 2
+    threads it moved 3e-7 m from 1 thread's, so a clip rendered in-process differed by a few pixels
+    from the same clip rendered by a 1-thread worker (same-seed datasets were not byte-identical)."""
+    import torch
+
+    from humans.body_model import template_vertices
+
+    before, found = torch.get_num_threads(), {}
+    try:
+        for threads in (2, 1):
+            torch.set_num_threads(threads)
+            template_vertices.cache_clear()
+            found[threads] = template_vertices().tobytes()
+            assert torch.get_num_threads() == threads
+    finally:
+        torch.set_num_threads(before)
+        template_vertices.cache_clear()
+    assert found[2] == found[1]
