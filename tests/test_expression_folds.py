@@ -134,3 +134,19 @@ def test_a_dent_is_a_cavity_and_a_bump_is_not():
         moved = moved[None]
         deeper = folds.cavity(moved, smooth_normals(moved, np.asarray(sphere.faces)))[0] - folds._rest_cavity
         assert sign * deeper[0] > 0.5, (push, deeper[0])
+
+
+@pytest.mark.parametrize("key", ["10", "11"])
+def test_au10_and_au11_deepen_the_nasolabial_furrow_to_a_fully_shaded_line(folds, person, key):
+    """FACS E of AU10/AU11: the nasolabial furrow deepens, the cheek bulging over it (photographs show
+    a dark line from the nostril wing past the mouth corner). Its deepest vertices sink more than
+    1.5 mm below their ring, and the deepest 5 % of the region past CAVITY_FULL (fully shaded);
+    the 2 mm groove and 1.5 mm bulge of before sank 1.1 mm (p95 0.5) and drew no line at 160 px."""
+    from humans.mesh import smooth_normals
+    from sim_env.render.face_detail import CAVITY_FULL
+
+    perf = Performance(person, hold(key), 1)
+    positions = np.asarray(perf.frames.vertices[:, PART.vertex_ids], np.float32)
+    carved = (folds.cavity(positions, smooth_normals(positions, PART.triangles)) - folds._rest_cavity)[0]
+    line = carved[_regions()["nasolabial"]]
+    assert line.max() > 1.5 and np.percentile(line, 95) > CAVITY_FULL, (line.max(), np.percentile(line, 95))

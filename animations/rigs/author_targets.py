@@ -96,13 +96,15 @@ def author(p: np.ndarray) -> dict[str, np.ndarray]:
 
     # The nasolabial furrow runs from beside the nostril wing (|x| 19, z -46) to beyond the mouth
     # corner (|x| 31, z -74). AU10/11 deepen it and lift the cheek above it; AU9 and AU12 too (AU12:
-    # "deepens the nasolabial furrow, pulls it up and out"). 2 mm deep, cheek side 1.5 mm forward.
+    # "deepens the nasolabial furrow, pulls it up and out"). At E the cheek above the furrow bulges
+    # out over it, as photographs of AU10 and AU12 show a deep, dark line from the nostril wing past
+    # the mouth corner: 3 mm deep, the cheek side 3 mm forward (2 and 1.5 mm drew no line at 160 px).
     a = np.clip((z - (-46.0)) / (-74.0 - (-46.0)), -0.3, 1.3)
     line_x = 19.0 + 12.0 * a
     along = _step(-0.3, 0.05, a) * _step(1.3, 0.95, a)
     across = ax - line_x  # > 0 on the cheek side
     cheek_side = _step(-1.0, 3.0, across) * _g(across, 5.0, 6.0)
-    t["fold_nasolabial"] = field(0.0, along * (2.0 * _g(across, 0.0, 2.0) - 1.5 * cheek_side),
+    t["fold_nasolabial"] = field(0.0, along * (3.0 * _g(across, 0.0, 2.0) - 3.0 * cheek_side),
                                  along * 1.0 * cheek_side)
 
     # AU6: "raises the cheeks; pushes the infraorbital skin up, bags it below the lower lid;
