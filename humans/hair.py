@@ -544,6 +544,10 @@ class HairLook:
     colour: tuple[float, float, float]  # sRGB
 
 
+# Curled and coiled hair, and facial hair, scatter light in every direction: no broad sheen. With the
+# shells' 0.6-0.75 a beard or an afro showed a grey highlight across it like a plastic cap.
+MATTE_HAIR_ROUGHNESS = 0.92
+
 # Curl bumps: a curl's size at 160 px, no finer than twice the subdivided scalp's vertex spacing
 # (about 6 mm; finer noise aliases into facets and spikes), and low enough that an afro or curly
 # head keeps the rounded, even outline it has in photographs.
@@ -568,19 +572,22 @@ def build_hair(style: str, geo: HeadGeometry, colour_srgb, seed: int, hairline: 
         meshes.append(shell(geo, "hair", w, thick, colour, seed, subdivide=1, smooth_edge=1))
     elif style == "coily_short":
         meshes.append(shell(geo, "hair", w, 9.0, colour, seed, bumps_mm=3.0, bump_scale_mm=10.0,
-                            streaks=0.18, subdivide=1, smooth_edge=2, double_sided=True))
+                            streaks=0.18, subdivide=1, smooth_edge=2, double_sided=True,
+                            roughness=MATTE_HAIR_ROUGHNESS))
     elif style == "curly":
         wc = scalp_weight(geo, front - 4.0, nape_mm=-70.0, sideburn_mm=-10.0)
         paint = wc
         thick = 16.0 + 14.0 * _smooth(-40.0, 60.0, geo.p[:, 2])
         meshes.append(shell(geo, "hair", wc, thick, colour, seed, bumps_mm=6.0,
-                            bump_scale_mm=14.0, streaks=0.2, subdivide=1, smooth_edge=3, double_sided=True))
+                            bump_scale_mm=14.0, streaks=0.2, subdivide=1, smooth_edge=3, double_sided=True,
+                            roughness=MATTE_HAIR_ROUGHNESS))
     elif style == "afro":
         wa = scalp_weight(geo, front - 3.0, nape_mm=-60.0, sideburn_mm=0.0)
         paint = wa
         centre = np.array([0.0, float(geo.p[wa > 0.5, 1].mean()) + 20.0, 45.0], np.float32)
         meshes.append(shell(geo, "hair", wa, 24.0, colour, seed, bumps_mm=6.0, bump_scale_mm=12.0,
-                            streaks=0.22, round_to=(centre, 122.0), subdivide=1, smooth_edge=4, double_sided=True))
+                            streaks=0.22, round_to=(centre, 122.0), subdivide=1, smooth_edge=4, double_sided=True,
+                            roughness=MATTE_HAIR_ROUGHNESS))
     elif style in ("long_straight", "long_wavy"):
         wavy = style == "long_wavy"
         meshes.append(shell(geo, "hair", w, 8.0, colour, seed, bumps_mm=3.0 if wavy else 0.0,
@@ -699,7 +706,7 @@ def build_facial_hair(kind: str, geo: HeadGeometry, colour_srgb, seed: int,
         return HairLook((), np.clip(coverage, 0, 1).astype(np.float32), tuple(colour_srgb))
     thick = FACIAL_HAIR_SHELL_MM[kind] * density ** 0.7
     mesh = shell(geo, "facial_hair", density, thick, colour_srgb, seed + 5, bumps_mm=0.3,
-                 bump_scale_mm=4.0, streaks=0.18, min_mm=0.3, subdivide=1, roughness=0.6,
+                 bump_scale_mm=4.0, streaks=0.18, min_mm=0.3, subdivide=1, roughness=MATTE_HAIR_ROUGHNESS,
                  sparse=(0.15, 0.85))
     return HairLook((mesh,) if mesh is not None else (), np.clip(coverage, 0, 1).astype(np.float32),
                     tuple(colour_srgb))

@@ -143,3 +143,21 @@ def test_locs_hang_behind_the_temples(man):
     # 10 mm behind the eyes (the cheeks' surface is 20-35 mm in front of them)
     in_front = (np.abs(p[:, 0]) < 50.0) & (p[:, 1] < -10.0) & (p[:, 2] > -110.0)
     assert in_front.sum() == 0
+
+
+def test_a_black_beard_is_matte_not_a_glossy_shell():
+    """Facial hair scatters light in every direction: a black beard seen from below (the robot's
+    low camera) has no broad highlight across it. Its brightest 1 % stays under 45 grey levels
+    (the shell's roughness of 0.6 lit a grey sheen of 75 across it)."""
+    from image_probes import frame_crop, luminance
+    from sim_env.render.clip import render_clip
+    from sim_env.render.viewpoints import Viewpoint
+
+    spec = HumanSpec(id="b", gender=1.0, age_years=35.0, skin_tone=5, hair_style="afro", hair_colour="black",
+                     facial_hair="beard", glasses="none", seed=2)
+    clip = render_clip(spec, None, (Viewpoint(-40, -30, 0.6),), n_frames=1, size=160)
+    marks = clip.labels.landmarks[0, 0]
+    gap = abs(marks[0][0] - marks[1][0])
+    chin = (marks[3] + marks[4]) / 2 + np.array([0, 0.45 * gap])
+    beard = luminance(frame_crop(clip.frames[0, 0], chin, int(0.25 * gap), int(0.12 * gap)))
+    assert np.percentile(beard, 99) < 45, np.percentile(beard, 99)
