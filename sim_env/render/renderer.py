@@ -418,6 +418,29 @@ def _use_hrisim_shaders(offscreen) -> None:
 
     inner._compute_max_n_lights = max_n_lights
 
+    # pyrender binds every light's uniforms again for every primitive (a get_pose and six uniform
+    # calls per light); the lights do not change within a pass, and a program keeps its uniforms,
+    # so each program is bound once per pass (light sorting by distance to the node, which would
+    # differ by primitive, happens only when a scene has more lights than the shader holds, never
+    # here: the shaders are compiled for the scene's light counts).
+    bind_lighting, forward_pass = inner._bind_lighting, inner._forward_pass
+    bound: set = set()
+
+    def bind_once(scene, program, node, flags):
+        if id(program) not in bound:
+            bound.add(id(program))
+            bind_lighting(scene, program, node, flags)
+
+    def forward(scene, flags, seg_node_map=None):
+        bound.clear()
+        scene.__dict__["_hrisim_poses"] = {}  # nothing moves during a pass (ContentOrderedScene.get_pose)
+        try:
+            return forward_pass(scene, flags, seg_node_map)
+        finally:
+            scene.__dict__.pop("_hrisim_poses", None)
+
+    inner._bind_lighting, inner._forward_pass = bind_once, forward
+
 
 def _node_key(node) -> tuple:
     """A content key for a scene node: its name, pose, and what it holds (never its memory address)."""
@@ -456,8 +479,17 @@ def _in_content_order(scene) -> None:
                 return list(hit[1])
             return property(nodes)
 
+        def get_pose(self, node):  # pyrender walks the scene graph ~30 times a pass: once per node in a pass
+            poses = self.__dict__.get("_hrisim_poses")
+            if poses is None:
+                return pyrender.Scene.get_pose(self, node)
+            if node not in poses:
+                poses[node] = pyrender.Scene.get_pose(self, node)
+            return poses[node]
+
         _ORDERED_SCENE_CLASS = type("ContentOrderedScene", (pyrender.Scene,), {
             "__doc__": "A pyrender Scene whose node collections iterate in content order.",
+            "get_pose": get_pose,
             "mesh_nodes": ordered("_mesh_nodes"),
             "point_light_nodes": ordered("_point_light_nodes"),
             "spot_light_nodes": ordered("_spot_light_nodes"),
