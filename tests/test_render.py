@@ -188,3 +188,28 @@ def test_scene_order_does_not_change_the_picture():
         assert extra not in s.light_nodes
         again = renderer.render_linear(s, camera)
     assert brighter.mean() > lit.mean() + 0.01 and np.array_equal(again, lit)
+
+
+def test_a_renderer_closes_although_deleting_its_gl_objects_fails():
+    """Closing frees the context even when deleting one of its objects raises (a kept worker
+    renderer's close raised GL_INVALID_VALUE from glDeleteProgram about one full suite in three:
+    a program name the context no longer knew), and the other renderers keep drawing."""
+    from OpenGL import GL
+
+    from humans.suites import balanced24
+    from sim_env.render.clip import render_clip
+    from sim_env.render.renderer import Renderer
+    from sim_env.render.viewpoints import Viewpoint
+
+    person = balanced24()[0]
+    other = Renderer(32, 32)
+    stale = Renderer(32, 32)
+    render_clip(person, None, (Viewpoint(0, 0),), n_frames=1, size=32, renderer=stale)
+    stale._offscreen._platform.make_current()
+    program = next(iter(stale._offscreen._renderer._program_cache._program_cache.values()))
+    GL.glDeleteProgram(program._program_id)  # behind pyrender's back: its delete will raise
+    stale.close()
+    assert stale._offscreen is None
+    frame = render_clip(person, None, (Viewpoint(0, 0),), n_frames=1, size=32, renderer=other).frames
+    assert frame.std() > 5.0
+    other.close()

@@ -313,7 +313,14 @@ class Renderer:
             off._renderer = off._platform = None
             return
         if off._renderer is not None:
-            off._renderer.delete()
+            try:
+                off._renderer.delete()
+            except GLError:
+                # A name the context no longer knows: glDeleteProgram raised GL_INVALID_VALUE when
+                # a kept worker renderer was closed after other renderers of the process had drawn
+                # and closed (about one full suite in three; the cause is not found). It must not
+                # keep the context alive: destroying the context frees every object in it anyway.
+                pass
         eglDestroyContext(platform._egl_display, platform._egl_context)
         platform._egl_context = platform._egl_display = None
         off._renderer = off._platform = None
