@@ -81,3 +81,25 @@ def test_unknown_label_names_the_place():
     assert label_index("Disgusted", "x") == CLASSES.index("disgust")
     with pytest.raises(ValueError, match="clip.mp4.*'happy'"):
         label_index("happy", "clip.mp4")
+
+
+def test_groups_report_their_subjects_and_a_subject_resampled_interval():
+    """Clips of one person are not independent: a group's accuracy gets a 95 % interval that
+    resamples its subjects, none for a one-subject group, which the report names."""
+    from training.fairness import fairness_report
+    from training.report import _group_text
+
+    # group A: three people, 10 clips each, right on 10, 5 and 0 of them; group B: one person, 8 of 10
+    y = [0] * 40
+    p = [0] * 10 + [0] * 5 + [1] * 5 + [1] * 10 + [0] * 8 + [1] * 2
+    groups = ["A"] * 30 + ["B"] * 10
+    subjects = ["a1"] * 10 + ["a2"] * 10 + ["a3"] * 10 + ["b1"] * 10
+    f = fairness_report(y, p, groups, range(3), subjects)
+    a, b = f["per_group"]["A"], f["per_group"]["B"]
+    assert (a["subjects"], b["subjects"]) == (3, 1)
+    assert a["accuracy"] == pytest.approx(0.5) and b["accuracy"] == pytest.approx(0.8)
+    lo, hi = a["accuracy_ci"]
+    assert 0.0 <= lo < 0.35 and 0.65 < hi <= 1.0  # resampling people, not clips (clips: about 0.32-0.68)
+    assert b["accuracy_ci"] is None and f["single_subject_groups"] == ["B"]
+    assert "1 subject" in _group_text(b) and "95 % CI" in _group_text(a)
+    assert "subjects" not in fairness_report(y, p, groups, range(3))["per_group"]["A"]  # without ids: as before

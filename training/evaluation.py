@@ -10,16 +10,18 @@ from training.labels import CLASSES
 from training.metrics import confusion_matrix, restricted_argmax, scores
 
 
-def evaluate(y_true, probs, groups: Sequence[str], allowed: Sequence[int] | None = None) -> dict:
+def evaluate(y_true, probs, groups: Sequence[str], allowed: Sequence[int] | None = None,
+             subjects: Sequence[str] | None = None) -> dict:
     """Scores, confusion matrix (over all CLASSES) and fairness of argmax predictions; with
-    ``allowed``, the argmax is taken over those classes only."""
+    ``allowed``, the argmax is taken over those classes only; ``subjects`` (one id per clip) adds
+    each group's subject count and subject-resampled interval to the fairness figures."""
     probs = np.asarray(probs)
     y_pred = probs.argmax(1) if allowed is None else restricted_argmax(probs, allowed)
     s = scores(y_true, y_pred, len(CLASSES))
     return {
         **s.to_dict(),
         "confusion_matrix": confusion_matrix(y_true, y_pred, len(CLASSES)).tolist(),
-        "fairness": fairness_report(y_true, y_pred, groups, range(len(CLASSES))),
+        "fairness": fairness_report(y_true, y_pred, groups, range(len(CLASSES)), subjects),
         "predicted": np.asarray(y_pred).tolist(),
     }
 

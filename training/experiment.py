@@ -48,7 +48,8 @@ def holdout_split(synthetic: list[ClipRecord], cfg: ExperimentConfig) -> tuple[l
 
 
 def _result(records, probs) -> dict:
-    return evaluate([r.label for r in records], probs, [r.group for r in records])
+    return evaluate([r.label for r in records], probs, [r.group for r in records],
+                    subjects=[r.subject for r in records])
 
 
 @dataclass

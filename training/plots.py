@@ -36,14 +36,23 @@ def plot_confusion(cm, classes, path: Path, title: str) -> Path:
 
 
 def plot_groups(per_group: dict[str, dict], path: Path, title: str) -> Path:
-    """Accuracy per group with the number of clips above each bar."""
+    """Accuracy per group with the number of clips (and subjects) above each bar, and the
+    subject-resampled 95 % interval as an error bar where the figures carry one."""
     plt = figure_module()
     names = list(per_group)
     accs = [per_group[g]["accuracy"] for g in names]
     fig, ax = plt.subplots(figsize=(max(3.5, 0.9 * len(names) + 1.5), 3.2), dpi=120)
     bars = ax.bar(names, accs, color="#4878a8")
     for bar, g in zip(bars, names):
-        ax.text(bar.get_x() + bar.get_width() / 2, bar.get_height() + 0.02, f"n={per_group[g]['n']}", ha="center", fontsize=8)
+        v = per_group[g]
+        ci = v.get("accuracy_ci")
+        if ci:
+            x = bar.get_x() + bar.get_width() / 2
+            ax.errorbar([x], [v["accuracy"]], yerr=[[v["accuracy"] - ci[0]], [ci[1] - v["accuracy"]]],
+                        color="black", capsize=3, linewidth=1)
+        label = f"n={v['n']}" + (f", {v['subjects']} subj." if "subjects" in v else "")
+        top = max(bar.get_height(), ci[1] if ci else 0.0)
+        ax.text(bar.get_x() + bar.get_width() / 2, top + 0.02, label, ha="center", fontsize=8)
     ax.set_ylim(0, 1.1)
     ax.set_ylabel("accuracy")
     return save_figure(plt, fig, ax, title, path)

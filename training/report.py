@@ -63,12 +63,26 @@ def markdown(report: dict) -> str:
         s = report["fold_summary"]
         lines += ["", "Mean ± std over folds: " + ", ".join(f"{k} {_pct(v['mean'])} ± {_pct(v['std'])}" for k, v in s.items())]
     for name, r in report["results"].items():
-        groups = ", ".join(f"{g} {_pct(v['accuracy'])} % (n={v['n']})" for g, v in r["fairness"]["per_group"].items())
-        lines += ["", f"**{name}** per group: {groups}", "", f"![{name} confusion]({r['plots'][0]}) ![{name} groups]({r['plots'][1]})"]
+        groups = ", ".join(f"{g} {_group_text(v)}" for g, v in r["fairness"]["per_group"].items())
+        lines += ["", f"**{name}** per group: {groups}"]
+        single = r["fairness"].get("single_subject_groups")
+        if single:
+            lines += ["", f"One test subject in {', '.join(single)}: those figures (and the group gap) are of "
+                          "persons, not groups; test more people per group to compare groups."]
+        lines += ["", f"![{name} confusion]({r['plots'][0]}) ![{name} groups]({r['plots'][1]})"]
     if report.get("knn_k"):
         lines += ["", f"KNN-DTW k chosen on training folds: {report['knn_k']}"]
     lines += ["", "EOD: equalized-odds difference, one class against the rest, largest over classes (training/fairness.py).", ""]
     return "\n".join(lines)
+
+
+def _group_text(v: dict) -> str:
+    """'81.0 % (n=21, 1 subject)', with the subject-resampled 95 % interval where there is one."""
+    subjects = v.get("subjects")
+    who = "" if subjects is None else f", {subjects} subject{'s' if subjects != 1 else ''}"
+    ci = v.get("accuracy_ci")
+    interval = f", 95 % CI {_pct(ci[0])}-{_pct(ci[1])}" if ci else ""
+    return f"{_pct(v['accuracy'])} % (n={v['n']}{who}{interval})"
 
 
 def write_report(out: Path, report: dict) -> Path:

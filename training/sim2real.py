@@ -164,7 +164,7 @@ class Pooled:
 def _score(pooled: Pooled | tuple, allowed: Sequence[int], cfg: Sim2RealConfig, seed: int) -> dict:
     records, probs = (pooled.records, pooled.probabilities) if isinstance(pooled, Pooled) else pooled
     y = [r.label for r in records]
-    result = evaluate(y, probs, [r.group for r in records], allowed=allowed)
+    result = evaluate(y, probs, [r.group for r in records], allowed=allowed, subjects=[r.subject for r in records])
     labels = sorted(set(y))
     result.update(bootstrap_interval(y, result["predicted"], [r.subject for r in records], labels, cfg.bootstrap, seed))
     return result
