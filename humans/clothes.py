@@ -38,10 +38,11 @@ def neck_base(geo: HeadGeometry) -> float:
     return float(zs[wide[0]]) if len(wide) else -170.0
 
 
-def top_weight_at(geo: HeadGeometry, kind: str):
+def top_weight_at(geo: HeadGeometry, kind: str, base: float | None = None):
     """The top's weight as a function of face-frame points (N, 3) mm: 1 under the cloth, easing to
-    0 across 6 mm above its neckline. ``shell`` cuts the cloth's edge where this crosses its level."""
-    base = neck_base(geo)
+    0 across 6 mm above its neckline (``base``: ``neck_base(geo)``, found when not given). ``shell``
+    cuts the cloth's edge where this crosses its level."""
+    base = neck_base(geo) if base is None else base
     y_ref = float(np.median(geo.p[np.abs(geo.p[:, 2] - base) < 5, 1]))
 
     def weight(q: np.ndarray) -> np.ndarray:
@@ -59,10 +60,11 @@ def top_weight_at(geo: HeadGeometry, kind: str):
     return weight
 
 
-def top_weight(geo: HeadGeometry, kind: str) -> np.ndarray:
-    """(V,) 0..1 where a top of ``kind`` covers the body."""
-    w = top_weight_at(geo, kind)(geo.p)
-    w[geo.p[:, 2] < neck_base(geo) - 170.0] = 0.0  # the chest below this is out of a head-and-shoulders frame
+def top_weight(geo: HeadGeometry, kind: str, base: float | None = None) -> np.ndarray:
+    """(V,) 0..1 where a top of ``kind`` covers the body (``base``: ``neck_base(geo)``)."""
+    base = neck_base(geo) if base is None else base
+    w = top_weight_at(geo, kind, base)(geo.p)
+    w[geo.p[:, 2] < base - 170.0] = 0.0  # the chest below this is out of a head-and-shoulders frame
     w[np.linalg.norm(geo.normals, axis=1) == 0] = 0.0
     return w.astype(np.float32)
 
@@ -71,12 +73,13 @@ def build_top(kind: str, geo: HeadGeometry, colour_srgb, seed: int) -> AttachedM
     """The mesh of a top (None for ``none``)."""
     if kind == "none":
         return None
-    w = top_weight(geo, kind)
+    base = neck_base(geo)
+    w = top_weight(geo, kind, base)
     thick = {"tshirt": 3.5, "vneck": 3.5, "shirt": 4.0, "sweater": 7.0}[kind]
     thickness = np.full(w.shape, thick, np.float32)
     if kind in ("shirt", "sweater"):  # a collar band / ribbed neck stands off the neck
         band = _smooth(0.3, 0.6, w) * _smooth(1.0, 0.8, w)
         thickness += band * (7.0 if kind == "shirt" else 3.0)
     return shell(geo, "top", w, thickness, colour_srgb, seed + 31, streaks=0.05, follow="body",
-                 roughness=0.9, min_mm=1.5, weight_at=top_weight_at(geo, kind),
+                 roughness=0.9, min_mm=1.5, weight_at=top_weight_at(geo, kind, base),
                  bumps_mm=1.0 if kind == "sweater" else 0.0, bump_scale_mm=4.0)

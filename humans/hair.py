@@ -247,14 +247,15 @@ SHELL_EDGE = 0.02
 def _clip_to_level(p, n, w, thick, anchors, tris, level, weight_at=None):
     """Cut triangles along the line where ``w`` crosses ``level`` (marching triangles) and keep the
     part above it. A shell made of whole mesh triangles had a saw-toothed edge (hm08's triangles are
-    3-10 mm: necklines, scarves and hairlines showed their teeth at 160 px); cut, its edge follows
+    3-20 mm: necklines, scarves and hairlines showed their teeth at 160 px); cut, its edge follows
     the region's smooth weight. A crossing vertex is shared by the triangles of its edge and anchored
     to the edge's vertex inside the region. ``weight_at`` (points mm -> weight) places each crossing
     by bisection along its edge where it changes sides there; else the weights are interpolated."""
     above = w[tris] > level
     count = above.sum(1)
     keep = [tris[count == 3]]
-    cut = tris[(count == 1) | (count == 2)]
+    crossed = (count == 1) | (count == 2)
+    cut, cut_above = tris[crossed], above[crossed]
     if len(cut) == 0:
         return p, n, w, thick, anchors, np.concatenate(keep)
     new_index: dict[tuple[int, int], int] = {}
@@ -268,11 +269,11 @@ def _clip_to_level(p, n, w, thick, anchors, tris, level, weight_at=None):
         return new_index[key]
 
     pieces = []
-    for tri in cut:
-        a = w[tri] > level
-        odd = int(np.flatnonzero(a if a.sum() == 1 else ~a)[0])
+    for tri, a in zip(cut, cut_above):
+        corner = a.sum() == 1  # one vertex inside (else one outside)
+        odd = int(np.flatnonzero(a if corner else ~a)[0])
         v0, v1, v2 = (int(tri[(odd + k) % 3]) for k in range(3))  # same winding, odd vertex first
-        if a.sum() == 1:  # v0 inside: the corner triangle
+        if corner:  # v0 inside: the corner triangle
             pieces.append((v0, crossing(v0, v1), crossing(v0, v2)))
         else:  # v0 outside: the quad v1, v2 and the two crossings
             c01, c02 = crossing(v1, v0), crossing(v2, v0)

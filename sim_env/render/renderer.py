@@ -207,7 +207,7 @@ def _load_llvm_users_first() -> None:
 # than the factor: against 4x supersampling (the reference), 1.5x box-filtered differed by 1.5-2.0
 # grey levels at 160 px and kept stair-stepped glasses rims; 1.25x through a Hamming-windowed sinc
 # (PIL's HAMMING: one lobe, no ringing) differs by 1.0-1.4, its edges as soft as the reference's,
-# for 15 % less per view (benchmarks/render.py: --antialias).
+# for 8-10 % more frames/s (benchmarks/render.py prints every mode).
 ANTIALIAS = ("ssaa1.25", "ssaa1.5", "msaa4", "none")
 SSAA_FACTORS = {"ssaa1.25": 1.25, "ssaa1.5": 1.5}
 DEFAULT_ANTIALIAS = RenderOptions.antialias
