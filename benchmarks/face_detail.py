@@ -1,9 +1,12 @@
-"""Cost of the FACS-faithful face per frame: hrisim's sparse targets (folds) and the mouth shading.
+"""Cost of the FACS-faithful face per frame: hrisim's sparse targets (folds), the wrinkle maps and
+the mouth shading.
 
 Plays a disgust signal (AU4, 9, 10, 15, 20: most targets at once) on one person, 25 frames, and
 times per frame: the rig, the mesh (anny forward + offsets turned with the head), the actor's
-prepare (normals) and the draw at 160 px, with the arkit rig's targets off (the units alone) and on.
-The mouth shading is baked into vertex colours once per actor (timed apart, per actor).
+prepare (normals, wrinkle maps) and the draw at 160 px, with the arkit rig's targets off (the units
+alone), on, and on with their per-pixel creases (``sim_env.render.wrinkles``: normal and occlusion
+maps, one texture upload a frame). The mouth shading is baked into vertex colours once per actor
+(timed apart, per actor).
 
 Run: python benchmarks/face_detail.py   (prints figures; not a test)
 """
@@ -43,7 +46,9 @@ def main() -> None:
     size, reps = 160, 3
     totals = {}
     with Renderer(size, size) as renderer:
-        for label, rig in (("units only", ArkitRig(targets=False)), ("units + hrisim targets", ArkitRig())):
+        for label, rig, maps in (("units only", ArkitRig(targets=False), False),
+                                 ("units + hrisim targets", ArkitRig(), False),
+                                 ("targets + wrinkle maps", ArkitRig(), True)):
             rig_ms = _per_frame(lambda: rig.apply(keys, values), reps, 25)
             r = rig.apply(keys, values)
 
@@ -54,11 +59,12 @@ def main() -> None:
             mesh_ms = _per_frame(pose, reps, 25)
             frames = pose()
             scene = pyrender.Scene()
-            actor = HumanActor(body, appearance_for(human))
+            actor = HumanActor(body, appearance_for(human), wrinkles=maps)
             actor.add_to(scene, renderer)
             add_lights(scene, lighting_preset("studio"), body.face_centre)
             cam = RobotCamera.around_face(body.face_centre, 0, 0, 0.6, width=size, height=size, yfov_deg=25)
-            prep_ms = _per_frame(lambda: actor.prepare(frames, r.eye_yaw_pitch_deg), reps, 25)
+            prep_ms = _per_frame(lambda: actor.prepare(frames, r.eye_yaw_pitch_deg, au_intensities=r.au_intensities,
+                                                       fold_weights=r.fold_weights), reps, 25)
 
             def draw():
                 for i in range(25):
@@ -72,8 +78,9 @@ def main() -> None:
             totals[label] = total
             print(f"{label:24s} rig {rig_ms:6.2f}  mesh {mesh_ms:6.2f}  prepare {prep_ms:6.2f}  "
                   f"draw {draw_ms:6.2f}  total {total:6.2f} ms/frame ({size} px)")
-    base, full = totals["units only"], totals["units + hrisim targets"]
+    base, full, maps = (totals[k] for k in ("units only", "units + hrisim targets", "targets + wrinkle maps"))
     print(f"cost of the targets: {100 * (full - base) / base:+.1f} % per frame")
+    print(f"cost of the wrinkle maps: {100 * (maps - full) / full:+.1f} % per frame (goal <= 15 %)")
 
 
 if __name__ == "__main__":

@@ -7,10 +7,10 @@ from animations.native import timeline_from_dict
 
 
 def hold(key: str, level: float = 1.0):
-    """A timeline that holds ``key`` at ``level`` on every frame."""
+    """A timeline that holds ``key`` (or keys joined by '+', e.g. '1+2') at ``level`` on every frame."""
+    held = [{"times": [0.0, 0.0, 1.0, 1.0], "intensities": [level] * 4}]
     return timeline_from_dict(
-        {"id": f"hold_{key}", "emotion": "test",
-         "aus": {key: [{"times": [0.0, 0.0, 1.0, 1.0], "intensities": [level] * 4}]}},
+        {"id": f"hold_{key.replace('+', '_')}", "emotion": "test", "aus": {k: held for k in key.split("+")}},
         "test",
     )
 

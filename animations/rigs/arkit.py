@@ -23,7 +23,7 @@ from .arkit_table import (
     row_for,
 )
 from .base import RigFrames, UnsupportedAUWarning
-from .hrisim_targets import offsets_for
+from .hrisim_targets import fold_weights, offsets_for
 from .base import check_values as _check_values
 
 __all__ = ["ARKIT_UNITS", "ArkitRig", "arkit_table_markdown", "eye_bone_residual_deg", "ANNY_EYELOOK_DEG"]
@@ -86,6 +86,7 @@ class ArkitRig:
             unsupported_keys=tuple(unsupported),
             morph_offsets_hm08=offsets_for(target_weights, n_frames),
             eyes_in_mesh=False,
+            fold_weights=fold_weights(target_weights, n_frames),
         )
 
     def _warn(self, au: int, key: str, reason: str) -> None:

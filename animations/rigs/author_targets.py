@@ -131,11 +131,10 @@ def author(p: np.ndarray) -> dict[str, np.ndarray]:
     sulcus = _g(ax, 0.0, 12.0) * _g(z, -84.0, 2.5)
     t["fold_au17"] = field(0.0, 0.6 * peel + 1.2 * sulcus, 0.0)
 
-    # AU1/AU2: "horizontal wrinkles across the forehead", the centre for AU1, the sides for AU2;
-    # 12 mm apart, as coarse as hm08's forehead (a vertex every ~10 mm) needs.
-    lines = np.cos(2 * np.pi * (z - 36.0) / 12.0) * _step(24.0, 32.0, z) * _step(72.0, 60.0, z)
-    t["fold_au1"] = field(0.0, 0.9 * lines * _g(ax, 0.0, 22.0), 0.0)
-    t["fold_au2"] = field(0.0, 0.9 * lines * _g(ax, 38.0, 14.0), 0.0)
+    # AU1/AU2's horizontal forehead wrinkles are finer than hm08's forehead (a vertex every ~10 mm:
+    # lines cut there aliased into blotches), so they are drawn per pixel (``relief``), not moved.
+    t["fold_au1"] = field()
+    t["fold_au2"] = field()
 
     # AU1 mass: "raises the inner corners of the eyebrows ... the inner brow becomes oblique; the skin
     # of the central forehead is pushed up into horizontal wrinkles; the skin below the inner brow is
@@ -148,7 +147,57 @@ def author(p: np.ndarray) -> dict[str, np.ndarray]:
     # eye cover fold is stretched up" (AU2); browOuterUp makes about half of FACSHuman's lift.
     t["shape_au2"] = field(0.0, 0.0, 3.5 * _g(ax, 45.0, 9.0) * _step(4.0, 14.0, z) * _step(55.0, 32.0, z))
 
-    return {name: np.where(skin[:, None], d, 0.0) for name, d in t.items()}
+    return {name: np.where(skin[:, None], np.broadcast_to(d, p.shape), 0.0) for name, d in t.items()}
+
+
+def relief(x: np.ndarray, z: np.ndarray, noise: np.ndarray) -> dict[str, np.ndarray]:
+    """Per ``fold_*`` target, the fine relief it adds per pixel (outward height in mm, < 0 in a crease)
+    at face-frame points ``x``, ``z`` (mm): the wrinkles of the FACS manual that are narrower than
+    hm08's 3-10 mm vertex spacing, so no vertex displacement can draw them. The renderer draws them
+    as normal and occlusion maps (``sim_env.render.wrinkles``) with the same weights as the targets.
+    ``noise``: values in [-1, 1] smooth over about 1.5 mm (the orange peel of AU17), shaped like x.
+    Creases are narrow valleys (about 1 mm wide) between broad ridges, as photographed."""
+    ax = np.abs(x)
+
+    def crease(d, width=0.9):
+        return np.exp(-0.5 * (d / width) ** 2)
+
+    def lines(v, centres, width=0.9):
+        return sum(crease(v - c, width) for c in centres)
+
+    r: dict[str, np.ndarray] = {}
+    # AU1: "the skin of the central forehead is pushed up into horizontal wrinkles" (AU1); AU2:
+    # "horizontal wrinkles in the lateral forehead" (AU2). Three to four lines about 9 mm apart,
+    # curving down toward the temples, the lowest 14 mm above the brows.
+    bend = z + 0.006 * x ** 2
+    forehead = lines(bend, (30.0, 39.0, 48.0, 57.0)) * _step(22.0, 28.0, z) * _step(68.0, 60.0, z)
+    r["fold_au1"] = -0.7 * forehead * _g(ax, 0.0, 20.0)
+    r["fold_au2"] = -0.7 * forehead * _g(ax, 38.0, 13.0) * _step(62.0, 52.0, ax)
+    # AU4: "vertical wrinkles between the brows ... or one or two oblique ones" (AU4): the creases at
+    # the bottom of the furrows the target cuts, and a shorter pair beside them.
+    vertical = _g(z, 10.0, 7.0) * _step(-4.0, 2.0, z)
+    r["fold_au4"] = -0.6 * (crease(ax - 5.5) + 0.5 * crease(ax - 9.5) * _g(z, 12.0, 5.0)) * vertical
+    # AU9: "wrinkles along the sides and across the root of the nose" (AU9): fine transverse creases
+    # 4 mm apart over the root, oblique ones down the sides.
+    root = _g(ax, 0.0, 8.0) * _g(z, -14.0, 7.0)
+    sides = _g(ax, 9.0, 4.0) * _g(z, -22.0, 7.0)
+    r["fold_au9"] = -0.5 * (lines(z, (-22.0, -18.0, -14.0, -10.0, -6.0)) * root
+                            + lines(z - 0.6 * ax, (-30.0, -26.0, -22.0, -18.0)) * sides)
+    # AU6: "crow's-feet wrinkles radiate out from the outer corners of the eyes" (AU6): five lines
+    # fanning from 8 to 24 mm beyond the corner (|x| 50 on the template).
+    angle = np.arctan2(z, ax - 48.0)
+    radius = np.hypot(ax - 48.0, z)
+    fan = sum(crease(radius * np.sin(angle - np.radians(a))) for a in (-40.0, -20.0, 0.0, 20.0, 35.0))
+    r["fold_au6"] = -0.45 * fan * _step(6.0, 10.0, radius) * _step(26.0, 18.0, radius) * _step(46.0, 50.0, ax)
+    # AU10/11/12: the nasolabial furrow is a crease at the bottom of the groove the target deepens.
+    a = np.clip((z - (-46.0)) / (-74.0 - (-46.0)), -0.3, 1.3)
+    along = _step(-0.3, 0.05, a) * _step(1.3, 0.95, a)
+    r["fold_nasolabial"] = -0.6 * along * crease(ax - (19.0 + 12.0 * a), 1.0)
+    # AU17: "wrinkles the chin skin (an orange-peel look); deepens the furrow below the lower lip"
+    # (AU17): fine dimpling and the crease of the mentolabial sulcus.
+    r["fold_au17"] = (0.35 * noise * _g(ax, 0.0, 11.0) * _g(z, -97.0, 7.0)
+                      - 0.5 * crease(z + 84.0, 1.0) * _g(ax, 0.0, 11.0))
+    return r
 
 
 def face_frame_to_hm08(d_mm: np.ndarray) -> np.ndarray:

@@ -33,6 +33,8 @@ class RigFrames:
     * ``eyes_in_mesh``: whether the gaze is carried by the eye helper vertices of the offsets
       (morph-target rigs) instead of eye bones; None = "when there are offsets" (see
       :attr:`gaze_in_mesh`).
+    * ``fold_weights``: ``fold_*`` target name -> (T, 2) weight on the subject's (left, right) half:
+      the folds shown, whose fine relief the renderer draws per pixel (``sim_env.render.wrinkles``).
     """
 
     facial_actions: np.ndarray
@@ -43,6 +45,7 @@ class RigFrames:
     unsupported_keys: tuple[str, ...] = ()
     morph_offsets_hm08: np.ndarray | None = None
     eyes_in_mesh: bool | None = None
+    fold_weights: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def gaze_in_mesh(self) -> bool:

@@ -34,7 +34,7 @@ from ..catalogue import CATALOGUE, resolve_key
 from ..errors import AnimationError
 from ..files import load_json, read_text
 from .base import RigFrames, UnsupportedAUWarning, check_values
-from .hrisim_targets import FOLDS_BY_AU, offsets_for
+from .hrisim_targets import FOLDS_BY_AU, fold_weights, offsets_for
 
 HM08_VERTEX_COUNT = 19158
 PACK_NAME = "facshuman"
@@ -191,6 +191,7 @@ class FacsHumanRig:
             unsupported_keys=tuple(unsupported),
             morph_offsets_hm08=offsets,
             eyes_in_mesh=True,
+            fold_weights=fold_weights(folds, t),
         )
 
     def _warn(self, key: str, au: int) -> None:

@@ -74,20 +74,37 @@ def target(name: str) -> SparseTarget:
     return found[name]
 
 
-def offsets_for(weights: list[tuple[str, str | None, np.ndarray]], n_frames: int) -> np.ndarray | None:
-    """(T, 19158, 3) offsets of ``(target name, side or None, (T,) weight)`` items; None if all zero.
-
-    Weights of one target and side are summed over keys and clipped to [0, 1] (two keys of one AU,
-    such as the paper's 4 + 4_b, do not fold the skin twice as deep).
-    """
+def _summed(weights: list[tuple[str, str | None, np.ndarray]]) -> dict[tuple[str, str | None], np.ndarray]:
+    """Weights of one target and side summed over keys and clipped to [0, 1] (two keys of one AU,
+    such as the paper's 4 + 4_b, do not fold the skin twice as deep)."""
     total: dict[tuple[str, str | None], np.ndarray] = {}
     for name, side, w in weights:
         total[(name, side)] = total.get((name, side), 0.0) + np.asarray(w, np.float32)
+    return {key: np.clip(w, 0.0, 1.0).astype(np.float32) for key, w in total.items()}
+
+
+def fold_weights(weights: list[tuple[str, str | None, np.ndarray]], n_frames: int) -> dict[str, np.ndarray]:
+    """``fold_*`` target name -> (T, 2) weight on the subject's (left, right) half, for the relief
+    the renderer draws per pixel with the targets (``author_targets.relief``); only folds shown."""
+    out: dict[str, np.ndarray] = {}
+    for (name, side), w in _summed(weights).items():
+        if not name.startswith("fold_") or not np.any(w):
+            continue
+        halves = out.setdefault(name, np.zeros((n_frames, 2), np.float32))
+        for half, own in enumerate(("L", "R")):
+            if side in (None, own):
+                halves[:, half] = np.minimum(halves[:, half] + w, 1.0)
+    return out
+
+
+def offsets_for(weights: list[tuple[str, str | None, np.ndarray]], n_frames: int) -> np.ndarray | None:
+    """(T, 19158, 3) offsets of ``(target name, side or None, (T,) weight)`` items; None if all zero
+    (weights summed per target and side, see ``_summed``)."""
+    total = _summed(weights)
     if not any(np.any(w) for w in total.values()):
         return None
     out = np.zeros((n_frames, HM08_VERTEX_COUNT, 3), np.float32)
     for (name, side), w in total.items():
-        w = np.clip(w, 0.0, 1.0)
         if not np.any(w):
             continue
         t = target(name)

@@ -129,9 +129,10 @@ def _texture_or_fallback(material, roots, fallback_rgb, kind: str, with_alpha: b
 
 class HumanActor:
     def __init__(self, body: HumanBody, appearance: Appearance, variant: str = "head",
-                 look: AssetLook | None = None, folds: bool = True):
+                 look: AssetLook | None = None, folds: bool = True, wrinkles: bool = True):
         """``folds``: shade expression folds on the built-in skin from its compression each frame
-        (``face_detail.SkinFolds``); a MakeHuman skin texture is drawn as it is."""
+        (``face_detail.SkinFolds``); ``wrinkles``: draw the folds' fine creases per pixel
+        (``wrinkles``); a MakeHuman skin texture is drawn as it is."""
         import pyrender
 
         self.body = body
@@ -166,6 +167,7 @@ class HumanActor:
             "teeth": srgb_to_linear(appearance.teeth),
             "eyelashes": srgb_to_linear(appearance.eyelashes),
         }
+        self._wrinkles = wrinkles and "skin" in drawn
         for name in drawn:
             part = self.parts[name]
             positions = rest[:, part.vertex_ids]
@@ -177,6 +179,7 @@ class HumanActor:
                 positions[0], normals[0], colours, part.triangles,
                 roughness=_ROUGHNESS[name], double_sided=name == "eyelashes",
                 skin=_surface(name, part.vertex_ids, appearance),
+                detail_texcoords=_wrinkle_texcoords(part.vertex_ids) if name == "skin" and self._wrinkles else None,
             )
         self._drawn = tuple(drawn)
         self._folds = None
@@ -211,6 +214,7 @@ class HumanActor:
         self._nodes = []
         self._eye_nodes = []
         self._prepared: tuple | None = None
+        self._detail_frames = None  # (T, H, W, 4) the skin's relief map per frame (wrinkles.frames)
 
     # -- MakeHuman assets -------------------------------------------------------------------
     def _add_asset_parts(self, look: AssetLook, appearance: Appearance, variant: str, rest, drawn: list) -> None:
@@ -261,11 +265,13 @@ class HumanActor:
             self._eye_nodes = [scene.add(self.eye_mesh, pose=np.eye(4)) for _ in range(2)]
 
     def prepare(self, frames: HumanFrames, eye_yaw_pitch_deg: np.ndarray | None = None,
-                gaze_in_mesh: bool = False, au_intensities: dict | None = None) -> None:
+                gaze_in_mesh: bool = False, au_intensities: dict | None = None,
+                fold_weights: dict | None = None) -> None:
         """Precompute every frame's part geometry (batched normals) before ``show``.
 
         ``au_intensities`` (AU number -> (T,)): the AUs shown, for the folds FACS names where the rig
-        does not squash the skin (``face_detail.AU_FOLDS``).
+        does not squash the skin (``face_detail.AU_FOLDS``). ``fold_weights`` (``RigFrames``'s): the
+        folds whose creases the skin's relief map draws (``wrinkles``).
 
         ``eye_yaw_pitch_deg``: gaze the eyes add to the mesh (eye bones). ``gaze_in_mesh``: the
         mesh's eye helpers already carry the gaze (morph-target rigs); built-in eyeballs then take
@@ -307,6 +313,11 @@ class HumanActor:
             skin_positions, skin_normals = geometry["skin"]
             frames_attr[..., 1] *= self._folds.occlusion(skin_positions, au_intensities, normals=skin_normals)
             self._skin_frames = frames_attr
+        self._detail_frames = None
+        if self._wrinkles and fold_weights:
+            from sim_env.render.wrinkles import frames as wrinkle_frames
+
+            self._detail_frames = wrinkle_frames(fold_weights)
         self._teeth_frames = None
         if self._teeth is not None:
             area = self._teeth[0].visible_area(frames.vertices, frames.head_rotation)
@@ -320,12 +331,12 @@ class HumanActor:
         frame: small motions (blinks, head sway, gaze) superposed on any prepared expression without
         a new mesh forward. The prepared expression frames are kept.
         """
-        saved, saved_skin, saved_teeth = self._prepared, self._skin_frames, self._teeth_frames
+        saved = self._prepared, self._skin_frames, self._teeth_frames, self._detail_frames
         self.prepare(frames, eye_yaw_pitch_deg, gaze_in_mesh)
         basis_frames, geometry, _ = self._prepared
         self._basis = ({name: (pos[1:] - pos[:1], nor[1:] - nor[:1]) for name, (pos, nor) in geometry.items()},
                        basis_frames.eye_centres[1:] - basis_frames.eye_centres[:1])
-        self._prepared, self._skin_frames, self._teeth_frames = saved, saved_skin, saved_teeth
+        self._prepared, self._skin_frames, self._teeth_frames, self._detail_frames = saved
 
     def show(self, scene, index: int, basis_weights: np.ndarray | None = None,
              eye_rotation: np.ndarray | None = None, root_pose: np.ndarray | None = None) -> None:
@@ -347,6 +358,8 @@ class HumanActor:
             self.meshes[name].update(p, n)
         if self._skin_frames is not None:  # the expression's folds travel with the skin attributes
             self.meshes["skin"].primitive.texcoord_1 = self._skin_frames[index]
+        if self._wrinkles:  # and their creases with its relief map
+            self.meshes["skin"].set_detail(None if self._detail_frames is None else self._detail_frames[index])
         if self._teeth_frames is not None:  # the lips' shadow on the teeth (uploaded with the geometry)
             base, light, shown = self._teeth[1], self._teeth_frames[0][index], bool(self._teeth_frames[1][index])
             teeth = self.meshes["teeth"].primitive
@@ -380,6 +393,15 @@ def _surface(name: str, vertex_ids: np.ndarray, appearance: Appearance) -> np.nd
     if name == "teeth":
         return np.tile(np.float32([_ROUGHNESS["teeth"], 1.0]), (len(vertex_ids), 1))
     return None
+
+
+def _wrinkle_texcoords(vertex_ids: np.ndarray) -> np.ndarray:
+    """Where each skin vertex samples the relief map: its place on the neutral template."""
+    from humans.appearance import face_frame_coordinates
+    from humans.body_model import template_vertices
+    from sim_env.render.wrinkles import texcoords
+
+    return texcoords(face_frame_coordinates(template_vertices())[vertex_ids] * 1000.0)
 
 
 def _turn_eyes(points: np.ndarray, frames: HumanFrames, rotation: np.ndarray) -> np.ndarray:

@@ -44,6 +44,7 @@ class RenderOptions:
     background: Any = "grey"
     antialias: str = "ssaa1.25"  # renderer.ANTIALIAS
     folds: bool = True  # expression folds shaded from the skin's compression (face_detail.SkinFolds)
+    wrinkles: bool = True  # with folds: their fine creases drawn per pixel (wrinkles: normal + occlusion maps)
 
     def __post_init__(self) -> None:
         for name in ("width", "height"):
@@ -70,8 +71,9 @@ class RenderOptions:
             raise ValueError(f"RenderOptions.camera_jitter: {exc}") from None
         from sim_env.render.renderer import ANTIALIAS
 
-        if not isinstance(self.folds, bool):
-            raise ValueError(f"RenderOptions.folds: expected true or false, got {self.folds!r}")
+        for name in ("folds", "wrinkles"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"RenderOptions.{name}: expected true or false, got {getattr(self, name)!r}")
         if self.antialias not in ANTIALIAS:
             raise ValueError(f"RenderOptions.antialias: expected one of {ANTIALIAS}, got {self.antialias!r}")
         roots = self.asset_roots

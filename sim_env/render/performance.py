@@ -193,10 +193,11 @@ def make_actor(human, options, variant: str = "head"):
     from sim_env.render.actor import HumanActor
 
     look = asset_look(human, options.asset_roots) if options.appearance == "assets" else None
-    return HumanActor(body_for(human), appearance_for(human), variant, look=look, folds=options.folds)
+    return HumanActor(body_for(human), appearance_for(human), variant, look=look, folds=options.folds,
+                      wrinkles=options.folds and options.wrinkles)
 
 
 def prepare_actor(actor, performance: Performance) -> None:
     """Give ``actor`` every frame of ``performance`` (batched normals), ready for ``actor.show``."""
     actor.prepare(performance.frames, performance.eye_angles(actor.look), gaze_in_mesh=performance.gaze_in_mesh,
-                  au_intensities=performance.au_intensities)
+                  au_intensities=performance.au_intensities, fold_weights=performance.rig_frames.fold_weights)

@@ -71,9 +71,10 @@ class DynamicMesh:
     """A vertex-coloured triangle mesh whose positions and normals change every frame."""
 
     def __init__(self, positions, normals, colours, triangles, roughness=0.6, double_sided=False,
-                 skin: np.ndarray | None = None):
+                 skin: np.ndarray | None = None, detail_texcoords: np.ndarray | None = None):
         """``skin``: (N, 2) per-vertex (roughness, ambient occlusion) draws the mesh with the skin
-        shader (see ``humans.appearance.skin_surface``); it travels as the second texture coordinate."""
+        shader (see ``humans.appearance.skin_surface``); it travels as the second texture coordinate.
+        ``detail_texcoords``: (N, 2) where the skin samples its relief map (``set_detail``)."""
         import pyrender
 
         rgba = np.concatenate([np.asarray(colours, np.float32), np.ones((len(colours), 1), np.float32)], 1)
@@ -87,6 +88,7 @@ class DynamicMesh:
             positions=positions,
             normals=normals,
             color_0=rgba,
+            texcoord_0=None if detail_texcoords is None else np.asarray(detail_texcoords, np.float32),
             texcoord_1=None if skin is None else np.asarray(skin, np.float32),
             indices=np.asarray(triangles, np.uint32),
             material=material,
@@ -94,6 +96,31 @@ class DynamicMesh:
         )
         self.mesh = pyrender.Mesh([self.primitive])
         self._dirty = False
+        self._detail_dirty = False
+
+    def set_detail(self, rgba: np.ndarray | None) -> None:
+        """Draw the skin with relief map ``rgba`` (H, W, 4) uint8: a 128-centred tangent-space normal
+        and, in alpha, an occlusion factor (``wrinkles``); None draws the mesh's own normals."""
+        import pyrender
+
+        material = self.primitive.material
+        if rgba is None:
+            if material.normalTexture is not None:
+                material.normalTexture = None  # pyrender frees it at the next render
+            return
+        texture = material.normalTexture
+        if texture is None or texture.source.shape != rgba.shape:
+            GLTF = pyrender.constants.GLTF
+            # one mip level, bilinear: half the texel reads of trilinear on llvmpipe (12 -> 8 % a
+            # frame), and the face's scale in a clip barely changes, so no level pops
+            sampler = pyrender.Sampler(magFilter=GLTF.LINEAR, minFilter=GLTF.LINEAR_MIPMAP_NEAREST,
+                                       wrapS=GLTF.CLAMP_TO_EDGE, wrapT=GLTF.CLAMP_TO_EDGE)
+            material.normalTexture = pyrender.Texture(source=np.ascontiguousarray(rgba), source_channels="RGBA",
+                                                      sampler=sampler)
+            self._detail_dirty = False  # uploaded whole when pyrender first binds it
+        elif texture.source is not rgba:
+            texture.source = np.ascontiguousarray(rgba)
+            self._detail_dirty = True
 
     def update(self, positions: np.ndarray, normals: np.ndarray) -> None:
         self.primitive.positions = positions
@@ -114,6 +141,14 @@ class DynamicMesh:
         GL.glBindBuffer(GL.GL_ARRAY_BUFFER, prim._buffers[0])
         GL.glBufferSubData(GL.GL_ARRAY_BUFFER, 0, data.nbytes, data)
         self._dirty = False
+        texture = prim.material.normalTexture
+        if self._detail_dirty and texture is not None and texture._texid is not None:
+            h, w = texture.source.shape[:2]
+            GL.glBindTexture(GL.GL_TEXTURE_2D, texture._texid)
+            GL.glTexSubImage2D(GL.GL_TEXTURE_2D, 0, 0, 0, w, h, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE,
+                               np.ascontiguousarray(np.flip(texture.source, axis=0)))  # rows as pyrender uploads
+            GL.glGenerateMipmap(GL.GL_TEXTURE_2D)
+            self._detail_dirty = False
 
 
 class TexturedDynamicMesh(DynamicMesh):
@@ -153,6 +188,7 @@ class TexturedDynamicMesh(DynamicMesh):
         )
         self.mesh = pyrender.Mesh([self.primitive])
         self._dirty = False
+        self._detail_dirty = False  # no relief map (set_detail is for the built-in skin)
 
 
 @dataclasses.dataclass
@@ -608,8 +644,17 @@ vec3 skin_brdf(vec3 n, vec3 v, vec3 l, float roughness, vec3 albedo, vec3 radian
 
 _LIGHT_CALL = """        vec3 res = compute_brdf(n, v, l, roughness, metallic,
                                 f0, c_diff, base_color.rgb, radiance);"""
+# The skin's occlusion: per vertex, times the relief map's crease occlusion (its alpha) where drawn.
+_SKIN_OCCLUSION = """
+#ifdef TEXCOORD_1_LOC
+    float skin_ao = uv_1.y;
+#ifdef HAS_NORMAL_TEX
+    skin_ao *= texture(material.normal_texture, uv_0).a;
+#endif
+#endif
+"""
 _SKIN_LIGHT_CALL = """#ifdef TEXCOORD_1_LOC
-        vec3 res = skin_brdf(n, v, l, clamp(uv_1.x, min_roughness, 1.0), base_color.rgb, radiance, uv_1.y);
+        vec3 res = skin_brdf(n, v, l, clamp(uv_1.x, min_roughness, 1.0), base_color.rgb, radiance, skin_ao);
 #else
 """ + _LIGHT_CALL + """
 #endif"""
@@ -631,12 +676,21 @@ _MESH_FRAG_PATCHES = _LIGHT_LOOPS + (
     ("    vec4 base_color = material.base_color_factor;\n",
      "    vec4 base_color = material.base_color_factor;\n#ifdef COLOR_0_LOC\n    base_color *= color_multiplier;\n#endif\n", 1),
     ("#ifdef COLOR_0_LOC\n    color *= color_multiplier;\n#endif\n", "", 1),
-    ("    // Compute specular and diffuse colors", _CUTOUT + "    // Compute specular and diffuse colors", 1),
+    ("    // Compute specular and diffuse colors", _CUTOUT + _SKIN_OCCLUSION + "    // Compute specular and diffuse colors", 1),
     (_LIGHT_CALL, _SKIN_LIGHT_CALL, 3),
     # skin's ambient light is occluded in creases
     ("    color.xyz += base_color.xyz * ambient_light;",
-     "#ifdef TEXCOORD_1_LOC\n    color.xyz += base_color.xyz * ambient_light * uv_1.y;\n#else\n"
+     "#ifdef TEXCOORD_1_LOC\n    color.xyz += base_color.xyz * ambient_light * skin_ao;\n#else\n"
      "    color.xyz += base_color.xyz * ambient_light;\n#endif", 1),
+    # the tangent from screen derivatives is undefined where the map's projection meets the surface
+    # edge-on (the sides of the face): any tangent then, never NaN
+    ("    t = normalize(t - ng * dot(ng, t));",
+     "    t = t - ng * dot(ng, t);\n    float t_len = dot(t, t);\n"
+     "    t = (t_len > 1e-20 && t_len < 1e20) ? t * inversesqrt(t_len)\n"
+     "        : normalize(cross(abs(ng.z) < 0.9 ? vec3(0.0, 0.0, 1.0) : vec3(1.0, 0.0, 0.0), ng));", 1),
+    # relief maps store 128-centred normals (``wrinkles``): a flat texel is exactly the mesh normal
+    ("    n = normalize(tbn_n * ((2.0 * n - 1.0) * vec3(1.0, 1.0, 1.0)));",
+     "    n = normalize(tbn_n * ((n * 255.0 - 128.0) / 127.0));", 1),
     # scene-linear output: the camera model exposes and tone-maps
     ("    frag_color = clamp(vec4(pow(color.xyz, vec3(1.0/2.2)), color.a * base_color.a), 0.0, 1.0);",
      "    frag_color = vec4(max(color.xyz, vec3(0.0)), clamp(base_color.a, 0.0, 1.0));", 1),
