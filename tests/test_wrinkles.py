@@ -89,3 +89,34 @@ def test_au1_2_forehead_lines_and_au9_nose_wrinkles_show_on_dark_and_light_skin(
     assert forehead[True] > 2.5 * forehead[False]
     assert _detail(nose[True]) > _detail(nose[False]) + 0.4
     assert nose[True].mean() < nose[False].mean() - 3.0
+
+
+def test_a_new_map_reaches_the_picture_without_new_geometry(person):
+    """The relief map is uploaded when it changes even if the mesh does not move (a held pose whose
+    creases change), and giving back the map shown before draws the same picture again."""
+    import pyrender
+
+    from sim_env.render.camera import RobotCamera
+    from sim_env.render.options import RenderOptions
+    from sim_env.render.performance import Performance, make_actor, prepare_actor
+    from sim_env.render.renderer import Renderer, add_lights
+
+    performance = Performance(person, hold("1+2"), 1)
+    with Renderer(96, 96) as renderer:
+        scene = pyrender.Scene()
+        actor = make_actor(person, RenderOptions())
+        actor.add_to(scene, renderer)
+        add_lights(scene, RenderOptions().lighting_for(0), performance.body.face_centre)
+        camera = RobotCamera.around_face(performance.body.face_centre, 0, 0, 0.4, width=96, height=96)
+        prepare_actor(actor, performance)
+        actor.show(scene, 0)
+        creased = renderer.render(scene, camera)
+        skin, shown = actor.meshes["skin"], actor._detail_frames[0]
+        flat = np.zeros_like(shown)
+        flat[...] = (128, 128, 255, 255)
+        skin.set_detail(flat)  # positions and normals untouched
+        smooth = renderer.render(scene, camera)
+        skin.set_detail(shown)
+        again = renderer.render(scene, camera)
+    assert np.abs(smooth.astype(int) - creased).max() > 10
+    assert np.array_equal(again, creased)

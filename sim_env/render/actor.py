@@ -214,7 +214,7 @@ class HumanActor:
         self._nodes = []
         self._eye_nodes = []
         self._prepared: tuple | None = None
-        self._detail_frames = None  # (T, H, W, 4) the skin's relief map per frame (wrinkles.frames)
+        self._detail_frames = None  # per frame, (H, W, 4) the skin's relief map (wrinkles.frames)
 
     # -- MakeHuman assets -------------------------------------------------------------------
     def _add_asset_parts(self, look: AssetLook, appearance: Appearance, variant: str, rest, drawn: list) -> None:
@@ -317,7 +317,9 @@ class HumanActor:
         if self._wrinkles and fold_weights:
             from sim_env.render.wrinkles import frames as wrinkle_frames
 
-            self._detail_frames = wrinkle_frames(fold_weights)
+            maps = wrinkle_frames(fold_weights)
+            # one array per frame, kept: the skin mesh recognises the map it already holds
+            self._detail_frames = None if maps is None else list(maps)
         self._teeth_frames = None
         if self._teeth is not None:
             area = self._teeth[0].visible_area(frames.vertices, frames.head_rotation)

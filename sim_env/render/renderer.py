@@ -96,6 +96,7 @@ class DynamicMesh:
         )
         self.mesh = pyrender.Mesh([self.primitive])
         self._dirty = False
+        self._detail_given = None  # the relief map last given to set_detail (None: no map)
         self._detail_dirty = False
 
     def set_detail(self, rgba: np.ndarray | None) -> None:
@@ -104,9 +105,11 @@ class DynamicMesh:
         import pyrender
 
         material = self.primitive.material
+        if rgba is self._detail_given:
+            return  # the map shown last (a held frame): nothing to upload
+        self._detail_given = rgba
         if rgba is None:
-            if material.normalTexture is not None:
-                material.normalTexture = None  # pyrender frees it at the next render
+            material.normalTexture = None  # pyrender frees it at the next render
             return
         texture = material.normalTexture
         if texture is None or texture.source.shape != rgba.shape:
@@ -118,7 +121,7 @@ class DynamicMesh:
             material.normalTexture = pyrender.Texture(source=np.ascontiguousarray(rgba), source_channels="RGBA",
                                                       sampler=sampler)
             self._detail_dirty = False  # uploaded whole when pyrender first binds it
-        elif texture.source is not rgba:
+        else:
             texture.source = np.ascontiguousarray(rgba)
             self._detail_dirty = True
 
@@ -128,19 +131,20 @@ class DynamicMesh:
         self._dirty = True
 
     def upload(self) -> None:
-        """Copy the new geometry into the GPU buffer (the GL context must be current)."""
+        """Copy the new geometry and relief map into the GPU (the GL context must be current)."""
         prim = self.primitive
-        if not self._dirty or prim._vaid is None:
+        if prim._vaid is None:
             return
         from OpenGL import GL
 
-        # pyrender's interleaved layout: positions, normals, texcoord_0, texcoord_1, color_0 (those present)
-        columns = [a for a in (prim.positions, prim.normals, prim.texcoord_0, prim.texcoord_1, prim.color_0)
-                   if a is not None]
-        data = np.ascontiguousarray(np.hstack(columns), dtype=np.float32)
-        GL.glBindBuffer(GL.GL_ARRAY_BUFFER, prim._buffers[0])
-        GL.glBufferSubData(GL.GL_ARRAY_BUFFER, 0, data.nbytes, data)
-        self._dirty = False
+        if self._dirty:
+            # pyrender's interleaved layout: positions, normals, texcoord_0, texcoord_1, color_0 (those present)
+            columns = [a for a in (prim.positions, prim.normals, prim.texcoord_0, prim.texcoord_1, prim.color_0)
+                       if a is not None]
+            data = np.ascontiguousarray(np.hstack(columns), dtype=np.float32)
+            GL.glBindBuffer(GL.GL_ARRAY_BUFFER, prim._buffers[0])
+            GL.glBufferSubData(GL.GL_ARRAY_BUFFER, 0, data.nbytes, data)
+            self._dirty = False
         texture = prim.material.normalTexture
         if self._detail_dirty and texture is not None and texture._texid is not None:
             h, w = texture.source.shape[:2]
@@ -188,7 +192,8 @@ class TexturedDynamicMesh(DynamicMesh):
         )
         self.mesh = pyrender.Mesh([self.primitive])
         self._dirty = False
-        self._detail_dirty = False  # no relief map (set_detail is for the built-in skin)
+        self._detail_given = None  # no relief map (set_detail is for the built-in skin)
+        self._detail_dirty = False
 
 
 @dataclasses.dataclass
