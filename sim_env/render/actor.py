@@ -25,6 +25,7 @@ from humans.proxies import Proxy
 from humans.topology import EYE_VERTICES, PartTopology, part_topologies, textured_part
 from sim_env.render.face_detail import EYE_ROUGHNESS, MOUTH_SHUT_MM2, SkinFolds, TeethShade, shade_part, shade_surface
 from sim_env.render.renderer import DynamicMesh, Renderer, TexturedDynamicMesh
+from sim_env.render.wrinkles import frames as wrinkle_frames, tangent_operator, tangents as wrinkle_tangents, texcoords
 
 # Parts drawn from hm08 geometry; the eyes are our own spheres (see ``humans.appearance``).
 # hm08's eyelash helper is a flat placeholder strip that renders as a dark band, so lashes are left
@@ -168,6 +169,10 @@ class HumanActor:
             "eyelashes": srgb_to_linear(appearance.eyelashes),
         }
         self._wrinkles = wrinkles and "skin" in drawn
+        self._tangent_operator = None  # the relief map's per-vertex tangents (wrinkles.tangent_operator)
+        detail_texcoords = None
+        if self._wrinkles:
+            detail_texcoords, self._tangent_operator = _wrinkle_projection(self.parts["skin"])
         for name in drawn:
             part = self.parts[name]
             positions = rest[:, part.vertex_ids]
@@ -179,7 +184,7 @@ class HumanActor:
                 positions[0], normals[0], colours, part.triangles,
                 roughness=_ROUGHNESS[name], double_sided=name == "eyelashes",
                 skin=_surface(name, part.vertex_ids, appearance),
-                detail_texcoords=_wrinkle_texcoords(part.vertex_ids) if name == "skin" and self._wrinkles else None,
+                detail_texcoords=detail_texcoords if name == "skin" else None,
             )
         self._drawn = tuple(drawn)
         self._folds = None
@@ -188,6 +193,7 @@ class HumanActor:
             self._folds = SkinFolds(body.rest_vertices[part.vertex_ids], part.triangles, part.vertex_ids)
             self._skin_surface = np.array(self.meshes["skin"].primitive.texcoord_1, np.float32)  # folds scale its occlusion
         self._skin_frames = None  # (T, V, 2) per-frame skin attributes (roughness, occlusion x folds)
+        self._skin_tangents = None  # (T, V, 4) the relief map's tangents, when a map is drawn
         self._teeth = None  # the lips' shadow on the built-in teeth, and their unshadowed colours
         if "teeth" in drawn and "skin" in drawn:
             teeth, skin = self.parts["teeth"], self.parts["skin"]
@@ -315,11 +321,12 @@ class HumanActor:
             self._skin_frames = frames_attr
         self._detail_frames = None
         if self._wrinkles and fold_weights:
-            from sim_env.render.wrinkles import frames as wrinkle_frames
-
             maps = wrinkle_frames(fold_weights)
             # one array per frame, kept: the skin mesh recognises the map it already holds
             self._detail_frames = None if maps is None else list(maps)
+        self._skin_tangents = None
+        if self._detail_frames is not None:
+            self._skin_tangents = wrinkle_tangents(self._tangent_operator, *geometry["skin"])
         self._teeth_frames = None
         if self._teeth is not None:
             area = self._teeth[0].visible_area(frames.vertices, frames.head_rotation)
@@ -333,12 +340,12 @@ class HumanActor:
         frame: small motions (blinks, head sway, gaze) superposed on any prepared expression without
         a new mesh forward. The prepared expression frames are kept.
         """
-        saved = self._prepared, self._skin_frames, self._teeth_frames, self._detail_frames
+        saved = self._prepared, self._skin_frames, self._teeth_frames, self._detail_frames, self._skin_tangents
         self.prepare(frames, eye_yaw_pitch_deg, gaze_in_mesh)
         basis_frames, geometry, _ = self._prepared
         self._basis = ({name: (pos[1:] - pos[:1], nor[1:] - nor[:1]) for name, (pos, nor) in geometry.items()},
                        basis_frames.eye_centres[1:] - basis_frames.eye_centres[:1])
-        self._prepared, self._skin_frames, self._teeth_frames, self._detail_frames = saved
+        self._prepared, self._skin_frames, self._teeth_frames, self._detail_frames, self._skin_tangents = saved
 
     def show(self, scene, index: int, basis_weights: np.ndarray | None = None,
              eye_rotation: np.ndarray | None = None, root_pose: np.ndarray | None = None) -> None:
@@ -357,7 +364,11 @@ class HumanActor:
                 p = p + np.tensordot(basis_weights, dp, 1)
                 n = n + np.tensordot(basis_weights, dn, 1)
                 n = n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-9)
-            self.meshes[name].update(p, n)
+            tangent = None
+            if name == "skin" and self._skin_tangents is not None:
+                tangent = (self._skin_tangents[index] if basis is None
+                           else wrinkle_tangents(self._tangent_operator, p[None], n[None])[0])
+            self.meshes[name].update(p, n, tangent)
         if self._skin_frames is not None:  # the expression's folds travel with the skin attributes
             self.meshes["skin"].primitive.texcoord_1 = self._skin_frames[index]
         if self._wrinkles:  # and their creases with its relief map
@@ -397,13 +408,14 @@ def _surface(name: str, vertex_ids: np.ndarray, appearance: Appearance) -> np.nd
     return None
 
 
-def _wrinkle_texcoords(vertex_ids: np.ndarray) -> np.ndarray:
-    """Where each skin vertex samples the relief map: its place on the neutral template."""
+def _wrinkle_projection(part) -> tuple:
+    """Where each skin vertex samples the relief map (its place on the neutral template), and the
+    operator giving the map's tangents from a frame's positions."""
     from humans.appearance import face_frame_coordinates
     from humans.body_model import template_vertices
-    from sim_env.render.wrinkles import texcoords
 
-    return texcoords(face_frame_coordinates(template_vertices())[vertex_ids] * 1000.0)
+    template_mm = face_frame_coordinates(template_vertices())[part.vertex_ids] * 1000.0
+    return texcoords(template_mm), tangent_operator(template_mm, part.triangles)
 
 
 def _turn_eyes(points: np.ndarray, frames: HumanFrames, rotation: np.ndarray) -> np.ndarray:

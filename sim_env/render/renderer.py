@@ -74,7 +74,8 @@ class DynamicMesh:
                  skin: np.ndarray | None = None, detail_texcoords: np.ndarray | None = None):
         """``skin``: (N, 2) per-vertex (roughness, ambient occlusion) draws the mesh with the skin
         shader (see ``humans.appearance.skin_surface``); it travels as the second texture coordinate.
-        ``detail_texcoords``: (N, 2) where the skin samples its relief map (``set_detail``)."""
+        ``detail_texcoords``: (N, 2) where the skin samples its relief map (``set_detail``); the
+        map's tangents then travel per vertex (``update``)."""
         import pyrender
 
         rgba = np.concatenate([np.asarray(colours, np.float32), np.ones((len(colours), 1), np.float32)], 1)
@@ -87,6 +88,7 @@ class DynamicMesh:
         self.primitive = pyrender.Primitive(
             positions=positions,
             normals=normals,
+            tangents=None if detail_texcoords is None else np.tile(np.float32([1.0, 0.0, 0.0, 1.0]), (len(positions), 1)),
             color_0=rgba,
             texcoord_0=None if detail_texcoords is None else np.asarray(detail_texcoords, np.float32),
             texcoord_1=None if skin is None else np.asarray(skin, np.float32),
@@ -125,9 +127,12 @@ class DynamicMesh:
             texture.source = np.ascontiguousarray(rgba)
             self._detail_dirty = True
 
-    def update(self, positions: np.ndarray, normals: np.ndarray) -> None:
+    def update(self, positions: np.ndarray, normals: np.ndarray, tangents: np.ndarray | None = None) -> None:
+        """``tangents`` (N, 4): the relief map's (``wrinkles.tangents``); None keeps the last."""
         self.primitive.positions = positions
         self.primitive.normals = normals
+        if tangents is not None:
+            self.primitive.tangents = tangents
         self._dirty = True
 
     def upload(self) -> None:
@@ -138,9 +143,10 @@ class DynamicMesh:
         from OpenGL import GL
 
         if self._dirty:
-            # pyrender's interleaved layout: positions, normals, texcoord_0, texcoord_1, color_0 (those present)
-            columns = [a for a in (prim.positions, prim.normals, prim.texcoord_0, prim.texcoord_1, prim.color_0)
-                       if a is not None]
+            # pyrender's interleaved layout: positions, normals, tangents, texcoord_0, texcoord_1,
+            # color_0 (those present)
+            columns = [a for a in (prim.positions, prim.normals, prim.tangents, prim.texcoord_0, prim.texcoord_1,
+                                   prim.color_0) if a is not None]
             data = np.ascontiguousarray(np.hstack(columns), dtype=np.float32)
             GL.glBindBuffer(GL.GL_ARRAY_BUFFER, prim._buffers[0])
             GL.glBufferSubData(GL.GL_ARRAY_BUFFER, 0, data.nbytes, data)
@@ -687,6 +693,9 @@ _MESH_FRAG_PATCHES = _LIGHT_LOOPS + (
     ("    color.xyz += base_color.xyz * ambient_light;",
      "#ifdef TEXCOORD_1_LOC\n    color.xyz += base_color.xyz * ambient_light * skin_ao;\n#else\n"
      "    color.xyz += base_color.xyz * ambient_light;\n#endif", 1),
+    # per-vertex tangents when the mesh has them: pyrender's shader tests a HAS_TANGENTS that its
+    # renderer never defines, so it always took screen derivatives (a third of the maps' cost)
+    ("#ifndef HAS_TANGENTS", "#ifndef TANGENT_LOC", 1),
     # the tangent from screen derivatives is undefined where the map's projection meets the surface
     # edge-on (the sides of the face): any tangent then, never NaN
     ("    t = normalize(t - ng * dot(ng, t));",

@@ -72,6 +72,49 @@ def texcoords(template_mm: np.ndarray) -> np.ndarray:
     return np.stack([u, v], 1).astype(np.float32)
 
 
+def tangent_operator(template_mm: np.ndarray, triangles: np.ndarray):
+    """Sparse (V, V) map from a frame's positions to each vertex's map tangent dP/du (unnormalised).
+
+    The per-pixel alternative (screen-space derivatives in the shader) costs about a third of the
+    maps' shading time on llvmpipe. dP/du of a triangle is linear in its corners, so summed over a
+    vertex's triangles (weighted by their area on the map: triangles seen edge-on by the frontal
+    projection count little) it is one fixed sparse matrix. Triangles touching vertices off the map
+    (``texcoords``' rim) are left out."""
+    from scipy import sparse
+
+    p = np.asarray(template_mm, np.float64)
+    uv = texcoords(p).astype(np.float64)[triangles]  # (F, 3, 2)
+    on_map = ~(p[:, 1] > BEHIND_Y_MM)[triangles].any(axis=1)
+    du1, dv1 = (uv[:, 1] - uv[:, 0]).T
+    du2, dv2 = (uv[:, 2] - uv[:, 0]).T
+    sign = np.sign(du1 * dv2 - du2 * dv1) * on_map
+    # dP/du * |det| = sign * (dv2 * (p1 - p0) - dv1 * (p2 - p0))
+    a, b = sign * dv2, -sign * dv1
+    coefficients = np.stack([-(a + b), a, b], 1)  # of corners 0, 1, 2
+    rows = np.repeat(triangles, 3, axis=1).reshape(-1)  # each corner's vertex, once per corner
+    cols = np.tile(triangles, (1, 3)).reshape(-1)
+    data = np.repeat(coefficients[:, None, :], 3, axis=1).reshape(-1)
+    n = len(p)
+    return sparse.csr_matrix((data, (rows, cols)), shape=(n, n), dtype=np.float32)
+
+
+def tangents(operator, positions: np.ndarray, normals: np.ndarray) -> np.ndarray:
+    """(T, V, 4) float32 unit tangents (xyz, handedness +1) of ``positions`` (T, V, 3) for the
+    relief map, orthogonal to ``normals``; where a vertex has none (off the map, edge-on), any
+    tangent orthogonal to the normal (its relief there is flat)."""
+    t_frames, v, _ = positions.shape
+    t = (operator @ np.asarray(positions, np.float32).transpose(1, 0, 2).reshape(v, -1))
+    t = t.reshape(v, t_frames, 3).transpose(1, 0, 2)
+    n = np.asarray(normals, np.float32)
+    t = t - n * np.sum(n * t, axis=-1, keepdims=True)
+    length = np.linalg.norm(t, axis=-1, keepdims=True)
+    axis = np.where(np.abs(n[..., 2:3]) < 0.9, np.float32([0.0, 0.0, 1.0]), np.float32([1.0, 0.0, 0.0]))
+    fallback = np.cross(axis, n)
+    fallback /= np.maximum(np.linalg.norm(fallback, axis=-1, keepdims=True), 1e-12)
+    t = np.where(length > 1e-8, t / np.maximum(length, 1e-12), fallback)
+    return np.concatenate([t, np.ones_like(t[..., :1])], -1).astype(np.float32)
+
+
 def _left_share(nx: int) -> np.ndarray:
     x = X_RANGE_MM[0] + (np.arange(nx) + 0.5) * MM_PER_TEXEL
     t = np.clip((x + 1.0) / 2.0, 0.0, 1.0)
