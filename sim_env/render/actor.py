@@ -25,6 +25,7 @@ from humans.proxies import Proxy
 from humans.topology import EYE_VERTICES, PartTopology, part_topologies, textured_part
 from sim_env.render.face_detail import EYE_ROUGHNESS, MOUTH_SHUT_MM2, SkinFolds, TeethShade, shade_part, shade_surface
 from sim_env.render.renderer import DynamicMesh, Renderer, TexturedDynamicMesh
+from sim_env.render.skin_paint import brow_paint
 from sim_env.render.wrinkles import frames as wrinkle_frames, tangent_operator, tangents as wrinkle_tangents, texcoords
 
 # Parts drawn from hm08 geometry; the eyes are our own spheres (see ``humans.appearance``).
@@ -161,7 +162,13 @@ class HumanActor:
         outfit = build_outfit(self.appearance, body.rest_vertices, variant,
                               hair=look is None or look.proxy("hair") is None,
                               brows=look is None or look.proxy("eyebrows") is None)
-        regions = face_regions() if outfit.brows is None else dataclasses.replace(face_regions(), brows=outfit.brows)
+        # brows: painted per pixel over the built-in skin (skin_paint), not into its vertex colours
+        paint = None
+        if outfit.brows is not None and "skin" in drawn:
+            paint = brow_paint(appearance.brow_shape, round(appearance.brow_thickness, 2), tuple(appearance.brows))
+        regions = face_regions()
+        if outfit.brows is not None:
+            regions = dataclasses.replace(regions, brows=np.zeros_like(outfit.brows) if paint is not None else outfit.brows)
         skin = outfit.skin_colours(skin_vertex_colours(dataclasses.replace(appearance, hair=None), regions))
         flat = {
             "tongue": srgb_to_linear(appearance.tongue),
@@ -170,9 +177,10 @@ class HumanActor:
         }
         self._wrinkles = wrinkles and "skin" in drawn
         self._tangent_operator = None  # the relief map's per-vertex tangents (wrinkles.tangent_operator)
-        detail_texcoords = None
-        if self._wrinkles:
-            detail_texcoords, self._tangent_operator = _wrinkle_projection(self.parts["skin"])
+        face_texcoords = None  # the built-in skin's place on the face projection (paint and relief)
+        if "skin" in drawn:
+            face_texcoords, operator = _face_projection(self.parts["skin"])
+            self._tangent_operator = operator if self._wrinkles else None
         for name in drawn:
             part = self.parts[name]
             positions = rest[:, part.vertex_ids]
@@ -184,8 +192,10 @@ class HumanActor:
                 positions[0], normals[0], colours, part.triangles,
                 roughness=_ROUGHNESS[name], double_sided=name == "eyelashes",
                 skin=_surface(name, part.vertex_ids, appearance),
-                detail_texcoords=detail_texcoords if name == "skin" else None,
+                detail_texcoords=face_texcoords if name == "skin" else None, relief=name == "skin" and self._wrinkles,
             )
+            if name == "skin":
+                self.meshes[name].set_paint(paint)
         self._drawn = tuple(drawn)
         self._folds = None
         if folds and "skin" in drawn:
@@ -408,9 +418,9 @@ def _surface(name: str, vertex_ids: np.ndarray, appearance: Appearance) -> np.nd
     return None
 
 
-def _wrinkle_projection(part) -> tuple:
-    """Where each skin vertex samples the relief map (its place on the neutral template), and the
-    operator giving the map's tangents from a frame's positions."""
+def _face_projection(part) -> tuple:
+    """Where each skin vertex samples the paint and relief maps (its place on the neutral
+    template), and the operator giving the relief map's tangents from a frame's positions."""
     from humans.appearance import face_frame_coordinates
     from humans.body_model import template_vertices
 

@@ -71,11 +71,12 @@ class DynamicMesh:
     """A vertex-coloured triangle mesh whose positions and normals change every frame."""
 
     def __init__(self, positions, normals, colours, triangles, roughness=0.6, double_sided=False,
-                 skin: np.ndarray | None = None, detail_texcoords: np.ndarray | None = None):
+                 skin: np.ndarray | None = None, detail_texcoords: np.ndarray | None = None,
+                 relief: bool = False):
         """``skin``: (N, 2) per-vertex (roughness, ambient occlusion) draws the mesh with the skin
         shader (see ``humans.appearance.skin_surface``); it travels as the second texture coordinate.
-        ``detail_texcoords``: (N, 2) where the skin samples its relief map (``set_detail``); the
-        map's tangents then travel per vertex (``update``)."""
+        ``detail_texcoords``: (N, 2) where the skin samples its paint (``set_paint``) and relief map
+        (``set_detail``); ``relief``: the mesh carries the relief map's tangents (``update``)."""
         import pyrender
 
         rgba = np.concatenate([np.asarray(colours, np.float32), np.ones((len(colours), 1), np.float32)], 1)
@@ -88,7 +89,7 @@ class DynamicMesh:
         self.primitive = pyrender.Primitive(
             positions=positions,
             normals=normals,
-            tangents=None if detail_texcoords is None else np.tile(np.float32([1.0, 0.0, 0.0, 1.0]), (len(positions), 1)),
+            tangents=None if not relief else np.tile(np.float32([1.0, 0.0, 0.0, 1.0]), (len(positions), 1)),
             color_0=rgba,
             texcoord_0=None if detail_texcoords is None else np.asarray(detail_texcoords, np.float32),
             texcoord_1=None if skin is None else np.asarray(skin, np.float32),
@@ -100,6 +101,20 @@ class DynamicMesh:
         self._dirty = False
         self._detail_given = None  # the relief map last given to set_detail (None: no map)
         self._detail_dirty = False
+
+    def set_paint(self, rgba: np.ndarray | None) -> None:
+        """Lay ``rgba`` (H, W, 4) uint8 over the vertex colours: sRGB colour, alpha its coverage
+        (``skin_paint``); None: the vertex colours alone. Set once, before the first render."""
+        import pyrender
+
+        if rgba is None:
+            self.primitive.material.baseColorTexture = None
+            return
+        GLTF = pyrender.constants.GLTF
+        sampler = pyrender.Sampler(magFilter=GLTF.LINEAR, minFilter=GLTF.LINEAR_MIPMAP_NEAREST,
+                                   wrapS=GLTF.CLAMP_TO_EDGE, wrapT=GLTF.CLAMP_TO_EDGE)
+        self.primitive.material.baseColorTexture = pyrender.Texture(
+            source=np.ascontiguousarray(rgba), source_channels="RGBA", sampler=sampler)
 
     def set_detail(self, rgba: np.ndarray | None) -> None:
         """Draw the skin with relief map ``rgba`` (H, W, 4) uint8: a 128-centred tangent-space normal
@@ -621,9 +636,25 @@ def _program_cache_class():
 # Textured fragments with alpha < 0.5 are discarded (alpha-tested hair, brows, lashes).
 _CUTOUT = """
 #ifdef HAS_BASE_COLOR_TEX
+#ifndef TEXCOORD_1_LOC
     if (base_color.a < 0.5) discard;
 #endif
+#endif
 """
+# The built-in skin's paint (``skin_paint``: brows) lies over its vertex colours by its alpha; other
+# textures multiply the base colour, as glTF says. (The skin has no cut-out: its fragments keep
+# llvmpipe's early depth test.)
+_BASE_COLOUR_TEXTURE = """#ifdef HAS_BASE_COLOR_TEX
+    base_color = base_color * srgb_to_linear(texture(material.base_color_texture, uv_0));
+#endif"""
+_SKIN_PAINT = """#ifdef HAS_BASE_COLOR_TEX
+#ifdef TEXCOORD_1_LOC
+    vec4 paint = texture(material.base_color_texture, uv_0);
+    base_color.rgb = mix(base_color.rgb, srgb_to_linear(vec4(paint.rgb, 1.0)).rgb, paint.a);
+#else
+    base_color = base_color * srgb_to_linear(texture(material.base_color_texture, uv_0));
+#endif
+#endif"""
 
 # The skin BRDF, used by meshes that carry skin attributes (texcoord_1 = roughness, occlusion):
 # a GGX specular lobe with skin's F0 = 0.028 and per-vertex roughness, untinted by the albedo, and a
@@ -687,6 +718,7 @@ _MESH_FRAG_PATCHES = _LIGHT_LOOPS + (
     ("    vec4 base_color = material.base_color_factor;\n",
      "    vec4 base_color = material.base_color_factor;\n#ifdef COLOR_0_LOC\n    base_color *= color_multiplier;\n#endif\n", 1),
     ("#ifdef COLOR_0_LOC\n    color *= color_multiplier;\n#endif\n", "", 1),
+    (_BASE_COLOUR_TEXTURE, _SKIN_PAINT, 1),
     ("    // Compute specular and diffuse colors", _CUTOUT + _SKIN_OCCLUSION + "    // Compute specular and diffuse colors", 1),
     (_LIGHT_CALL, _SKIN_LIGHT_CALL, 3),
     # skin's ambient light is occluded in creases

@@ -27,7 +27,8 @@ BEHIND_Y_MM = 12.0  # template vertices farther back than this are off the map (
 NOISE_SEED = 17  # the orange peel's seeded pattern (as the fold_au17 target's)
 
 
-def _grid():
+def grid_mm() -> tuple[np.ndarray, np.ndarray]:
+    """(x, z) mm of every texel's centre, each (nz, nx): rows run down from the top (z high)."""
     nx = int(round((X_RANGE_MM[1] - X_RANGE_MM[0]) / MM_PER_TEXEL))
     nz = int(round((Z_RANGE_MM[1] - Z_RANGE_MM[0]) / MM_PER_TEXEL))
     x = X_RANGE_MM[0] + (np.arange(nx) + 0.5) * MM_PER_TEXEL
@@ -47,7 +48,7 @@ def relief_maps() -> dict[str, np.ndarray]:
     """``fold_*`` name -> (3, nz, nx) float32: height (mm, outward), d/dx and d/dz of it, over the grid."""
     from animations.rigs.author_targets import relief
 
-    x, z = _grid()
+    x, z = grid_mm()
     out = {}
     for name, h in relief(x, z, _peel_noise(x.shape)).items():
         h = np.asarray(h, np.float64)
