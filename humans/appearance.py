@@ -251,17 +251,11 @@ def face_regions() -> FaceRegions:
     inside = _smoothstep(-1.2, 0.6, upper - z) * _smoothstep(-1.2, 0.6, z - lower)
     lips = inside * _smoothstep(half_width + 1.0, half_width - 2.0, ax) * (y < -18.0) * body
 
-    # Brows: an arched band over each eye, inner end near the nose, thinning toward the temple.
-    t = np.clip((ax - 10.0) / 45.0, 0, 1)
-    centre_line = 17.0 + 7.0 * np.sin(np.pi * np.clip(t * 1.15, 0, 1)) - 4.0 * t
-    half_height = 4.6 * (1 - 0.55 * t)
-    brows = (
-        _smoothstep(half_height + 2.5, half_height - 1.5, np.abs(z - centre_line))
-        * _smoothstep(8.0, 12.0, ax)
-        * _smoothstep(58.0, 52.0, ax)
-        * front
-        * body
-    )
+    # Brows: the default shape (a person's own is drawn per pixel, ``sim_env.render.skin_paint``);
+    # this band makes them matte and paints them where no texture is drawn.
+    from humans.outfit import brow_weights
+
+    brows = brow_weights("soft_arch", 1.0) * front
 
     cheeks = np.exp(-(((ax - 38.0) / 14.0) ** 2 + ((z + 38.0) / 14.0) ** 2)) * front * body
     lids = np.exp(-(((ax - 31.0) / 16.0) ** 2 + ((z - 2.0) / 9.0) ** 2)) * body
