@@ -222,13 +222,15 @@ def _eye_centres(vertices: np.ndarray) -> np.ndarray:
     )
 
 
-def normal_operator(triangles: np.ndarray, n_vertices: int):
-    """Sparse (V, F) vertex-triangle incidence, reused for every frame's smooth normals."""
+def normal_operator(triangles: np.ndarray, n_vertices: int, triangle_weights: np.ndarray | None = None):
+    """Sparse (V, F) vertex-triangle incidence, reused for every frame's smooth normals;
+    ``triangle_weights`` (F,) scales each triangle's share in its corners' normals."""
     from scipy import sparse
 
     rows = triangles.reshape(-1)
     cols = np.repeat(np.arange(triangles.shape[0]), 3)
-    data = np.ones(rows.size, np.float32)
+    data = (np.ones(rows.size, np.float32) if triangle_weights is None
+            else np.repeat(np.asarray(triangle_weights, np.float32), 3))
     return sparse.csr_matrix((data, (rows, cols)), shape=(n_vertices, triangles.shape[0]))
 
 

@@ -146,3 +146,24 @@ def test_an_open_mouth_shows_its_dark_cavity_not_the_headscarf_or_beard_grown_in
         assert scarf.mean() < 0.01, (v, scarf.mean())
         cheek = frame_crop(clip.frames[v, 0], marks[3] + np.array([0.0, -0.25 * gap]), int(0.1 * gap), int(0.05 * gap))
         assert np.median(luminance(inside)) < np.median(luminance(cheek)), v  # the cavity and tongue in the shade
+
+
+def test_the_fronts_of_the_teeth_are_shaded_facing_forward():
+    """hm08's teeth are a coarse closed shell: plain smooth normals at the biting edges and gum lines
+    (shared by front and back faces) pointed down or sideways, so the teeth a raised lip shows were
+    shaded as if turned from the light (khaki). Their front vertices now face forward."""
+    from humans.appearance import face_frame_coordinates
+    from humans.body_model import template_vertices
+    from humans.mesh import normal_operator, smooth_normals
+    from humans.topology import part_topologies
+    from sim_env.render.actor import _labial_weights
+
+    teeth = part_topologies("head")["teeth"]
+    p = face_frame_coordinates(template_vertices())[teeth.vertex_ids]
+    front = p[:, 1] < np.percentile(p[:, 1], 30)  # the labial side (y is back)
+    plain = smooth_normals(p[None], teeth.triangles)[0]
+    op = normal_operator(teeth.triangles, len(p), _labial_weights(teeth.vertex_ids, teeth.triangles))
+    labial = smooth_normals(p[None], teeth.triangles, op)[0]
+    print("forward component, plain -> labial", -plain[front, 1].mean(), -labial[front, 1].mean())
+    assert -labial[front, 1].mean() > max(0.4, -plain[front, 1].mean() + 0.15)  # measured 0.26 -> 0.50
+

@@ -184,7 +184,8 @@ class HumanActor:
         for name in drawn:
             part = self.parts[name]
             positions = rest[:, part.vertex_ids]
-            self._operators[name] = normal_operator(part.triangles, len(part.vertex_ids))
+            weights = _labial_weights(part.vertex_ids, part.triangles) if name == "teeth" else None
+            self._operators[name] = normal_operator(part.triangles, len(part.vertex_ids), weights)
             normals = smooth_normals(positions, part.triangles, self._operators[name])
             colours = skin[part.vertex_ids] if name == "skin" else np.broadcast_to(flat[name], (len(part.vertex_ids), 3))
             colours = shade_part(name, part.vertex_ids, colours)  # a dark mouth interior (face_detail)
@@ -416,6 +417,20 @@ def _surface(name: str, vertex_ids: np.ndarray, appearance: Appearance) -> np.nd
     if name == "teeth":
         return np.tile(np.float32([_ROUGHNESS["teeth"], 1.0]), (len(vertex_ids), 1))
     return None
+
+
+def _labial_weights(vertex_ids: np.ndarray, triangles: np.ndarray) -> np.ndarray:
+    """(F,) weights of hm08's tooth triangles in their corners' normals: those facing forward count,
+    the rest barely. hm08's teeth are a coarse closed shell whose biting-edge and gum-line vertices
+    are shared by the front and back faces, so plain smooth normals there point down or sideways
+    and the visible fronts of the teeth were shaded as if turned away from the light (khaki)."""
+    from humans.appearance import face_frame_coordinates
+    from humans.body_model import template_vertices
+
+    p = face_frame_coordinates(template_vertices())[vertex_ids]
+    a, b, c = (p[triangles[:, k]] for k in range(3))
+    forward = np.cross(b - a, c - a)[:, 1] < 0.0  # y is back
+    return np.where(forward, 1.0, 0.02).astype(np.float32)
 
 
 def _face_projection(part) -> tuple:
