@@ -167,3 +167,29 @@ def test_obj_uv_orientation_is_kept_for_pyrender(asset_roots):
     pts = fit(eyes, HumanBody({"gender": 0.5}).rest_vertices)[0][eyes.mesh.vertex_ids]
     front = ball & (pts[:, 1] < np.quantile(pts[ball, 1], 0.05))
     assert lum[front].mean() < 0.6 * lum[ball].mean()
+
+
+def test_a_hair_proxy_without_its_texture_takes_the_hair_colour(paper_people, asset_roots):
+    """A hair proxy whose texture is missing is drawn in the person's built-in hair colour, as the
+    README says (it was drawn in the skin's: the look's proxies replaced the brows by the skin colour
+    and the hair by None before the hair's fallback colour was read from them)."""
+    import dataclasses
+
+    from humans.appearance import appearance_for, srgb_to_linear
+    from sim_env.render.actor import AssetLook, HumanActor
+    from sim_env.render.performance import body_for
+
+    spec = paper_people[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        look = AssetLook.load(spec, asset_roots)
+    parts = tuple(dataclasses.replace(p, material=dataclasses.replace(p.material, missing_texture="gone.png (line 1)"))
+                  if p.kind == "hair" else p for p in look.proxies if p.kind != "eyebrows")
+    look = dataclasses.replace(look, proxies=parts)
+    appearance = appearance_for(spec)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        actor = HumanActor(body_for(spec), appearance, look=look)
+    hair = actor.meshes["hair"].primitive.material.baseColorFactor[:3]
+    expected = srgb_to_linear(np.asarray(appearance.hair or appearance.brows, np.float32))
+    assert np.allclose(hair, expected, atol=1e-4), (hair, expected)

@@ -151,9 +151,9 @@ class HumanActor:
         self._proxies: dict[str, ProxyPart] = {}
         drawn = list(_DRAWN_PARTS)
         if look is not None:
-            appearance = dataclasses.replace(appearance, brows=appearance.skin, hair=None) if (
-                look.proxy("eyebrows") or look.proxy("hair")) else appearance
             self._add_asset_parts(look, appearance, variant, rest, drawn)
+            if look.proxy("eyebrows"):  # the proxy draws the brows: none painted under it
+                appearance = dataclasses.replace(appearance, brows=appearance.skin)
         # The built-in look's meshes (hair, facial hair, top, glasses, headscarf) and skin paint;
         # hair and brows only where no MakeHuman proxy draws them (see humans.outfit).
         from humans.appearance import face_regions
