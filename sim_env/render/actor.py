@@ -179,8 +179,7 @@ class HumanActor:
         self._tangent_operator = None  # the relief map's per-vertex tangents (wrinkles.tangent_operator)
         face_texcoords = None  # the built-in skin's place on the face projection (paint and relief)
         if "skin" in drawn:
-            face_texcoords, operator = _face_projection(self.parts["skin"])
-            self._tangent_operator = operator if self._wrinkles else None
+            face_texcoords, self._tangent_operator = _face_projection(self.parts["skin"], self._wrinkles)
         for name in drawn:
             part = self.parts[name]
             positions = rest[:, part.vertex_ids]
@@ -433,14 +432,15 @@ def _labial_weights(vertex_ids: np.ndarray, triangles: np.ndarray) -> np.ndarray
     return np.where(forward, 1.0, 0.02).astype(np.float32)
 
 
-def _face_projection(part) -> tuple:
+def _face_projection(part, relief: bool) -> tuple:
     """Where each skin vertex samples the paint and relief maps (its place on the neutral
-    template), and the operator giving the relief map's tangents from a frame's positions."""
+    template), and, with ``relief``, the operator giving the relief map's tangents from a frame's
+    positions (else None)."""
     from humans.appearance import face_frame_coordinates
     from humans.body_model import template_vertices
 
     template_mm = face_frame_coordinates(template_vertices())[part.vertex_ids] * 1000.0
-    return texcoords(template_mm), tangent_operator(template_mm, part.triangles)
+    return texcoords(template_mm), tangent_operator(template_mm, part.triangles) if relief else None
 
 
 def _turn_eyes(points: np.ndarray, frames: HumanFrames, rotation: np.ndarray) -> np.ndarray:

@@ -19,13 +19,9 @@ STRAND_SEED = 23  # the seeded streaks of brow hair
 @functools.lru_cache(maxsize=1)
 def _strands(shape: tuple[int, int]) -> np.ndarray:
     """0..1 streaks running along the brow (rows are z, columns x): brow hairs lie nearly flat."""
-    from scipy.ndimage import gaussian_filter
+    from sim_env.render.wrinkles import smooth_noise
 
-    from sim_env.render.wrinkles import MM_PER_TEXEL
-
-    noise = np.random.default_rng(STRAND_SEED).uniform(-1.0, 1.0, shape)
-    noise = gaussian_filter(noise, (0.35 / MM_PER_TEXEL, 1.6 / MM_PER_TEXEL))
-    return (0.5 + 0.5 * noise / np.abs(noise).max()).astype(np.float32)
+    return (0.5 + 0.5 * smooth_noise(shape, STRAND_SEED, (0.35, 1.6))).astype(np.float32)
 
 
 @functools.lru_cache(maxsize=32)

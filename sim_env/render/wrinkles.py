@@ -36,10 +36,13 @@ def grid_mm() -> tuple[np.ndarray, np.ndarray]:
     return np.meshgrid(x, z)  # (nz, nx) each
 
 
-def _peel_noise(shape) -> np.ndarray:
+def smooth_noise(shape, seed: int, sigma_mm) -> np.ndarray:
+    """Seeded noise in [-1, 1] over the grid (or any ``shape`` of texels), smooth over ``sigma_mm``
+    (one value, or (rows, columns))."""
     from scipy.ndimage import gaussian_filter
 
-    noise = gaussian_filter(np.random.default_rng(NOISE_SEED).uniform(-1.0, 1.0, shape), 1.5 / MM_PER_TEXEL)
+    sigma = np.asarray(sigma_mm, np.float64) / MM_PER_TEXEL
+    noise = gaussian_filter(np.random.default_rng(seed).uniform(-1.0, 1.0, shape), tuple(np.broadcast_to(sigma, (2,))))
     return noise / np.abs(noise).max()
 
 
@@ -50,7 +53,7 @@ def relief_maps() -> dict[str, np.ndarray]:
 
     x, z = grid_mm()
     out = {}
-    for name, h in relief(x, z, _peel_noise(x.shape)).items():
+    for name, h in relief(x, z, smooth_noise(x.shape, NOISE_SEED, 1.5)).items():
         h = np.asarray(h, np.float64)
         dh_dz_rows, dh_dx = np.gradient(h, MM_PER_TEXEL)
         out[name] = np.stack([h, dh_dx, -dh_dz_rows]).astype(np.float32)  # rows run down in z
@@ -116,8 +119,8 @@ def tangents(operator, positions: np.ndarray, normals: np.ndarray) -> np.ndarray
     return np.concatenate([t, np.ones_like(t[..., :1])], -1).astype(np.float32)
 
 
-def _left_share(nx: int) -> np.ndarray:
-    x = X_RANGE_MM[0] + (np.arange(nx) + 0.5) * MM_PER_TEXEL
+def _left_share() -> np.ndarray:
+    x = grid_mm()[0][0]  # each column's x
     t = np.clip((x + 1.0) / 2.0, 0.0, 1.0)
     return (t * t * (3 - 2 * t)).astype(np.float32)  # the subject's left (x > 0) is 1
 
@@ -133,7 +136,7 @@ def frames(fold_weights: dict[str, np.ndarray]) -> np.ndarray | None:
         return None
     t = next(iter(shown.values())).shape[0]
     nz, nx = next(iter(maps.values())).shape[1:]
-    left = _left_share(nx)
+    left = _left_share()
     out = np.empty((t, nz, nx, 4), np.uint8)
     for i in range(t):
         total = np.zeros((3, nz, nx), np.float32)
