@@ -68,6 +68,16 @@ def select_backend(backend: str | None = None) -> str:
     return backend
 
 
+def _face_map_sampler():
+    """The sampler of the skin's paint and relief maps: bilinear on one mip level (half the texel
+    reads of trilinear on llvmpipe, 12 -> 8 % a frame; the face's scale in a clip barely changes, so
+    no level pops), clamped at the map's flat rim."""
+    import pyrender
+
+    GLTF = pyrender.constants.GLTF
+    return pyrender.Sampler(magFilter=GLTF.LINEAR, minFilter=GLTF.LINEAR_MIPMAP_NEAREST,
+                            wrapS=GLTF.CLAMP_TO_EDGE, wrapT=GLTF.CLAMP_TO_EDGE)
+
 
 class DynamicMesh:
     """A vertex-coloured triangle mesh whose positions and normals change every frame."""
@@ -112,11 +122,8 @@ class DynamicMesh:
         if rgba is None:
             self.primitive.material.baseColorTexture = None
             return
-        GLTF = pyrender.constants.GLTF
-        sampler = pyrender.Sampler(magFilter=GLTF.LINEAR, minFilter=GLTF.LINEAR_MIPMAP_NEAREST,
-                                   wrapS=GLTF.CLAMP_TO_EDGE, wrapT=GLTF.CLAMP_TO_EDGE)
         self.primitive.material.baseColorTexture = pyrender.Texture(
-            source=np.ascontiguousarray(rgba), source_channels="RGBA", sampler=sampler)
+            source=np.ascontiguousarray(rgba), source_channels="RGBA", sampler=_face_map_sampler())
 
     def set_detail(self, rgba: np.ndarray | None) -> None:
         """Draw the skin with relief map ``rgba`` (H, W, 4) uint8: a 128-centred tangent-space normal
@@ -132,13 +139,8 @@ class DynamicMesh:
             return
         texture = material.normalTexture
         if texture is None or texture.source.shape != rgba.shape:
-            GLTF = pyrender.constants.GLTF
-            # one mip level, bilinear: half the texel reads of trilinear on llvmpipe (12 -> 8 % a
-            # frame), and the face's scale in a clip barely changes, so no level pops
-            sampler = pyrender.Sampler(magFilter=GLTF.LINEAR, minFilter=GLTF.LINEAR_MIPMAP_NEAREST,
-                                       wrapS=GLTF.CLAMP_TO_EDGE, wrapT=GLTF.CLAMP_TO_EDGE)
             material.normalTexture = pyrender.Texture(source=np.ascontiguousarray(rgba), source_channels="RGBA",
-                                                      sampler=sampler)
+                                                      sampler=_face_map_sampler())
             self._detail_dirty = False  # uploaded whole when pyrender first binds it
         else:
             texture.source = np.ascontiguousarray(rgba)

@@ -120,9 +120,9 @@ def tangents(operator, positions: np.ndarray, normals: np.ndarray) -> np.ndarray
 
 
 def _left_share() -> np.ndarray:
-    x = grid_mm()[0][0]  # each column's x
-    t = np.clip((x + 1.0) / 2.0, 0.0, 1.0)
-    return (t * t * (3 - 2 * t)).astype(np.float32)  # the subject's left (x > 0) is 1
+    from sim_env.render.face_detail import _smoothstep
+
+    return _smoothstep(-1.0, 1.0, grid_mm()[0][0]).astype(np.float32)  # per column: the subject's left (x > 0) is 1
 
 
 def frames(fold_weights: dict[str, np.ndarray]) -> np.ndarray | None:
