@@ -53,6 +53,11 @@ def validate_config(config: dict, where: str = "config") -> dict:
         raise CheckpointError(f"{where}: field 'facenet_weights' is required for {arch} (features come from FaceNet)")
     if config.get("facenet_weights") is not None and not isinstance(config["facenet_weights"], str):
         raise CheckpointError(f"{where}: field 'facenet_weights' must be a name, got {_short(config['facenet_weights'])}")
+    norm = config.get("person_norm", False)
+    if not isinstance(norm, bool):
+        raise CheckpointError(f"{where}: field 'person_norm' must be true or false, got {_short(norm)}")
+    if norm and not model_kind(arch).needs_facenet_features:
+        raise CheckpointError(f"{where}: field 'person_norm' is for models on FaceNet embeddings, not {arch}")
     kwargs = config.get("model_kwargs", {})
     if not isinstance(kwargs, dict):
         raise CheckpointError(f"{where}: field 'model_kwargs' must be an object")

@@ -4,6 +4,7 @@ module level."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 
@@ -73,6 +74,12 @@ def _cmd_predict(args) -> int:
     from perception.recognizer import ExpressionRecognizer
 
     rec = ExpressionRecognizer.load(args.checkpoint, device=args.device)
+    if args.baseline is not None:
+        if not rec.person_norm:
+            print(f"hrisim predict: --baseline: {args.checkpoint} was not trained with model.person_norm "
+                  "(it reads raw embeddings); leave --baseline out", file=sys.stderr)
+            return 2
+        rec.set_baseline(args.baseline)
     window = args.window or rec.seq_len
     progress = not args.no_progress
     out = Path(args.out) if args.out else None
@@ -99,6 +106,9 @@ def _cmd_predict(args) -> int:
     c = prediction.counts()
     print(f"# {args.video}: {rec.architecture}{f' ({models} fold models averaged)' if models > 1 else ''}, "
           f"FaceNet weights {weights}, window {window}, stride {args.stride}")
+    if rec.person_norm:
+        source = args.baseline or "the median of this video's own faces"
+        print(f"# person-normalised embeddings; baseline: {source}")
     faces = ("no face detection (the model uses whole frames)" if c["frames_with_face"] is None else
              f"{c['frames_with_face']} with a detected face, {c['frames_without_face']} without")
     print(f"# {c['frames']} frames: {faces}; {c['windows']} windows, {c['windows_without_face']} without any face (no label); "
@@ -126,6 +136,9 @@ def register(sub, groups) -> None:
     p.add_argument("--max-frames", type=int, default=None, help="read at most this many frames (default: all)")
     p.add_argument("--out", default=None, help="folder for predictions.csv/.json, overlay.mp4 and timeline.png "
                    "(default: print a table)")
+    p.add_argument("--baseline", default=None, metavar="VIDEO",
+                   help="for models trained with model.person_norm: a video of the same person (at rest, or a varied "
+                   "stretch) whose median face embedding is subtracted (default: this video's own faces)")
     p.add_argument("--no-overlay", action="store_true", help="with --out: skip the overlay video")
     p.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
     p.add_argument("--device", default=None, help="torch device (default: CUDA when present, else CPU)")

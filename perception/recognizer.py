@@ -7,6 +7,10 @@ slices of those, so sliding windows do not recompute FaceNet.
 A video file is streamed twice (``analyse_video``): a first pass runs MTCNN and keeps only boxes, the
 stable box track is computed over the whole video, and a second pass crops, embeds and classifies
 window by window, keeping only the last window's inputs; memory does not grow with the video's length.
+
+A model trained with ``model.person_norm`` reads embeddings minus the person's median embedding
+(perception.person_norm): a video's baseline comes from up to ``HISTORY`` of its own face frames (one
+more decode), a stream's from a running median, unless ``set_baseline`` was given the person's video.
 """
 from __future__ import annotations
 
@@ -16,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from perception.person_norm import HISTORY, RunningBaseline, person_baseline
 
 CLASSES = ("anger", "confusion", "disgust")  # canonical label order everywhere in hrisim
 
@@ -72,7 +78,7 @@ class ExpressionRecognizer:
     """``models``: several checkpoints of one run (its CV folds) whose probabilities are averaged."""
 
     # checkpoint fields that must agree for models to share one crop/feature pipeline
-    SHARED_FIELDS = ("architecture", "classes", "seq_len", "facenet_weights", "crop")
+    SHARED_FIELDS = ("architecture", "classes", "seq_len", "facenet_weights", "crop", "person_norm")
 
     def __init__(self, model, config: dict, device=None, models: list | None = None):
         from perception.face_crop import CropConfig
@@ -90,6 +96,10 @@ class ExpressionRecognizer:
             self.model = self.models[0]
         self._cropper = None
         self._extractor = None
+        # models trained with person_norm read embeddings minus the person's median (perception.person_norm):
+        # ``baseline`` is that median when the caller knows the person (set_baseline), else each input's own
+        self.person_norm = bool(config.get("person_norm", False))
+        self.baseline: np.ndarray | None = None
         self.last_n_missing: int | None = None  # frames without a detected face in the last input (None: no faces used)
 
     @classmethod
@@ -151,10 +161,15 @@ class ExpressionRecognizer:
 
         return prepare_frames(frames, int(self.config.get("model_kwargs", {}).get("input_size", 112)))
 
-    def _classify(self, x) -> dict[str, float]:
-        """Probabilities for one window of per-frame inputs (T, ...)."""
+    def _classify(self, x, baseline: np.ndarray | None = None) -> dict[str, float]:
+        """Probabilities for one window of per-frame inputs (T, ...); a person_norm model subtracts
+        ``baseline`` (D,) from every frame's embedding."""
         import torch
 
+        if self.person_norm:
+            if baseline is None:
+                raise ValueError("this model was trained with person_norm: it needs the person's baseline embedding")
+            x = np.asarray(x, np.float32) - np.asarray(baseline, np.float32)
         if not self.kind.torch:
             p = np.mean([m.predict_proba(np.asarray(x)[None])[0] for m in self.models], axis=0)
         else:
@@ -185,7 +200,49 @@ class ExpressionRecognizer:
         from perception.augment import select_window
 
         per_frame = self._prepare(frames)
-        return self._classify(per_frame[select_window(len(per_frame), self.seq_len, train=False)])
+        baseline = None
+        if self.person_norm:  # the clip's own median unless set_baseline gave the person's
+            baseline = self.baseline if self.baseline is not None else person_baseline(per_frame, "clip")
+        return self._classify(per_frame[select_window(len(per_frame), self.seq_len, train=False)], baseline)
+
+    def set_baseline(self, source, max_frames: int | None = None) -> np.ndarray:
+        """The person baseline of a person_norm model from a video file or frames (T,H,W,3) of the same
+        person (at rest, or over a varied stretch): the median embedding of up to ``HISTORY`` evenly
+        spaced frames with a detected face. Used by every later prediction until set again."""
+        if not self.person_norm:
+            raise ValueError("set_baseline: this model was not trained with person_norm and reads raw embeddings")
+        if isinstance(source, np.ndarray):
+            from perception.face_crop import check_frames
+
+            frames = check_frames(source)
+            clip = self.cropper.crop_clip(frames)
+            keep = np.flatnonzero(clip.detected)
+            if not len(keep):
+                raise ValueError("set_baseline: no face was detected in the frames")
+            keep = keep[np.linspace(0, len(keep) - 1, min(len(keep), HISTORY)).round().astype(int)]
+            self.baseline = person_baseline(self.extractor.embed_crops(clip.crops[keep]), "baseline frames")
+        else:
+            boxes, detected, _ = self._track_video(source, max_frames, False, None, 64)
+            self.baseline = self._video_baseline(source, boxes, detected, max_frames)
+            if self.baseline is None:
+                raise ValueError(f"{source}: set_baseline: no face was detected in the video")
+        return self.baseline
+
+    def _video_baseline(self, path, boxes, detected, max_frames) -> np.ndarray | None:
+        """Median embedding of up to ``HISTORY`` evenly spaced frames of a video where a face was found."""
+        from perception.video import iter_frames
+
+        found = np.flatnonzero(detected)
+        if not len(found):
+            return None
+        pick = set(found[np.linspace(0, len(found) - 1, min(len(found), HISTORY)).round().astype(int)].tolist())
+        frames, idx = [], []
+        for n, frame in enumerate(iter_frames(path, max_frames)):
+            if n in pick:
+                frames.append(frame)
+                idx.append(n)
+        frames = np.stack(frames)
+        return person_baseline(self.extractor.embed_crops(self.cropper.crop_boxes(frames, boxes[idx])), str(path))
 
     def predict_video(self, path, window: int = 25, stride: int = 5, max_frames: int | None = None):
         """``[(start time in s, probabilities or None where the window had no face), ...]``."""
@@ -211,6 +268,9 @@ class ExpressionRecognizer:
             result.boxes, result.detected, result.n_frames = self._track_video(path, max_frames, progress, total, chunk)
             self.last_n_missing = int((~result.detected).sum())
         needed = None if result.detected is None else _near_a_face(result.detected, window)
+        baseline = self.baseline
+        if self.person_norm and baseline is None:  # the video's own faces: one more decode, FaceNet on <= HISTORY frames
+            baseline = self._video_baseline(path, result.boxes, result.detected, max_frames)
         buffer: deque = deque(maxlen=window)
         latest = None
         n = 0
@@ -222,7 +282,7 @@ class ExpressionRecognizer:
                 buffer.append(per_frame[k])
                 start = n - window + 1
                 if start >= 0 and start % stride == 0:
-                    latest = self._window(result, start, list(buffer))
+                    latest = self._window(result, start, list(buffer), baseline=baseline)
                 if on_frame is not None:
                     on_frame(n, frames[k], None if boxes is None else boxes[k],
                              None if result.detected is None else bool(result.detected[n]), latest)
@@ -232,7 +292,7 @@ class ExpressionRecognizer:
         bar.close()
         result.n_frames = n
         if n < window:  # a clip shorter than one window: one looped window at 0, as predict_frames does
-            self._window(result, 0, [buffer[i % n] for i in range(window)], n_frames=n)
+            self._window(result, 0, [buffer[i % n] for i in range(window)], n_frames=n, baseline=baseline)
         return result
 
     def _chunk_inputs(self, frames: np.ndarray, boxes: np.ndarray | None, needed: np.ndarray | None) -> list:
@@ -247,7 +307,8 @@ class ExpressionRecognizer:
                 out[k] = inputs[j]
         return out
 
-    def _window(self, result: VideoPrediction, start: int, inputs: list, n_frames: int | None = None) -> WindowPrediction:
+    def _window(self, result: VideoPrediction, start: int, inputs: list, n_frames: int | None = None,
+                baseline: np.ndarray | None = None) -> WindowPrediction:
         """Classify one window (unless none of its frames had a face) and append it to ``result``."""
         n_frames = n_frames or result.window
         faces = None if result.detected is None else int(result.detected[start : start + n_frames].sum())
@@ -256,7 +317,7 @@ class ExpressionRecognizer:
             import torch
 
             x = torch.stack(inputs) if isinstance(inputs[0], torch.Tensor) else np.stack(inputs)
-            probs = self._classify(x)
+            probs = self._classify(x, baseline)
         w = WindowPrediction(start, n_frames, start / result.fps, (start + n_frames) / result.fps, faces, probs)
         result.windows.append(w)
         return w
@@ -324,6 +385,7 @@ class StreamingRecognizer:
         self.embedded: deque = deque(maxlen=window)  # (crop box, embedding) or None per frame
         self.n_pushed = 0
         self.n_embedded = 0  # FaceNet passes so far (for benchmarks and tests)
+        self.running_baseline = RunningBaseline()  # a person_norm model's baseline when none was set
 
     def push(self, frame: np.ndarray) -> dict[str, float] | None:
         from perception.face_crop import check_frames
@@ -345,7 +407,10 @@ class StreamingRecognizer:
         clip = rec.cropper.crop_detected(frames, list(self.detections))
         if rec.kind.input != "embeddings":  # per-frame inputs are cheap crops
             return rec._classify(rec._per_frame(frames, clip.crops))
-        return rec._classify(self._embeddings(clip))
+        embeddings = self._embeddings(clip)
+        if not rec.person_norm:
+            return rec._classify(embeddings)
+        return rec._classify(embeddings, rec.baseline if rec.baseline is not None else self.running_baseline.value())
 
     def _embeddings(self, clip) -> np.ndarray:
         """(T, 512) for the window, embedding only frames whose crop box moved since they were embedded."""
@@ -355,5 +420,7 @@ class StreamingRecognizer:
             fresh = self.recognizer.extractor.embed_crops(clip.crops[stale])
             self.n_embedded += len(stale)
             for t, emb in zip(stale, fresh):
+                if self.embedded[t] is None:  # a frame's first embedding joins the running baseline once
+                    self.running_baseline.add(emb[None])
                 self.embedded[t] = (clip.boxes[t].copy(), emb)
         return np.stack([cached[1] for cached in self.embedded])

@@ -63,6 +63,9 @@ class ModelConfig(_Section):
     # cached for `augmented_variants` augmentations per clip, later blocks + head trained; None: all of FaceNet
     frozen_up_to: Optional[Literal["conv2d_4b", "repeat_1", "mixed_6a", "repeat_2", "mixed_7a", "repeat_3", "block8"]] = None
     augmented_variants: PositiveInt = 2  # each variant costs one FaceNet-prefix pass per clip: 2 keeps a Table III row near 2 h on 2 cores
+    # every frame's frozen FaceNet embedding minus its person's median embedding (perception.person_norm;
+    # Baltrušaitis et al. 2015): removes identity, which a head on few people otherwise reads as expression
+    person_norm: bool = False
 
 
 class StrategyConfig(_Section):
@@ -217,6 +220,9 @@ def validate(cfg: ExperimentConfig, where: str) -> ExperimentConfig:
         raise ConfigError(f"{where}: model.freeze_facenet: knn_dtw uses frozen FaceNet features: set it true")
     if cfg.model.frozen_up_to is not None and (cfg.model.freeze_facenet or cfg.model.kind != "inception_time"):
         raise ConfigError(f"{where}: model.frozen_up_to: partial fine-tuning is for inception_time with freeze_facenet false")
+    if cfg.model.person_norm and (not cfg.model.freeze_facenet or cfg.model.kind not in ("inception_time", "knn_dtw")):
+        raise ConfigError(f"{where}: model.person_norm: person normalisation subtracts medians of frozen FaceNet embeddings; "
+                          "it needs model.kind inception_time or knn_dtw with freeze_facenet true")
     return cfg
 
 

@@ -40,6 +40,10 @@ def evaluate_run(run: str | Path, data: str | Path, out: str | Path | None = Non
                         ck.get("facenet_weights") or cfg.model.facenet_weights, cfg.data.synthetic_crops,
                         cfg.train.embed_batch_size, device)
     records = load_real(data)
+    if ck.get("person_norm"):  # the models read person-normalised embeddings: baselines from this folder's people
+        from training.person_norm import PersonNormalisedSource
+
+        source = PersonNormalisedSource(source, records)
     probs = np.mean([load_predictor(cfg, source, c).predict_proba(records) for c in checkpoints], axis=0)
     ext = evaluate_external([r.label for r in records], probs, [r.group for r in records])
     out = Path(out) if out else run / f"eval-{data.name}"

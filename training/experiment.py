@@ -27,6 +27,17 @@ def make_source(cfg: ExperimentConfig) -> ClipSource:
                       facenet_runtime=cfg.train.facenet_runtime, embed_threads=cfg.train.embed_threads)
 
 
+def prepare_source(cfg: ExperimentConfig, source: ClipSource, records: list[ClipRecord]):
+    """Fill ``source``'s caches for ``records`` up front; with ``model.person_norm``, the source that
+    reads their embeddings minus each person's median over these records (training.person_norm)."""
+    source.precompute(records, input_mode(cfg), cfg.model.frame_size, cfg.train.progress)
+    if not cfg.model.person_norm:
+        return source
+    from training.person_norm import PersonNormalisedSource
+
+    return PersonNormalisedSource(source, records)
+
+
 def load_synthetic_records(cfg: ExperimentConfig) -> list[ClipRecord]:
     d = cfg.data
     vps = [tuple(v) for v in d.viewpoints] if d.viewpoints is not None else None
@@ -134,7 +145,7 @@ def run_experiment(cfg: ExperimentConfig, out: str | Path, source: ClipSource | 
     synthetic = load_synthetic_records(cfg) if cfg.data.synthetic else []
     real = load_real(cfg.data.real) if cfg.data.real else []
     external = load_real(cfg.data.external) if cfg.data.external else []
-    source.precompute(real + synthetic + external, input_mode(cfg), cfg.model.frame_size, cfg.train.progress)
+    source = prepare_source(cfg, source, real + synthetic + external)
     outcome = Outcome()
     if cfg.evaluation.protocol == "holdout":
         run_holdout(cfg, source, synthetic, outcome)

@@ -94,11 +94,13 @@ def save_predictor(directory: Path, model, cfg: ExperimentConfig, source: ClipSo
 
 
 def checkpoint_config(cfg: ExperimentConfig, source: ClipSource, architecture: str, seq_len: int, model_kwargs: dict) -> dict:
-    """perception.checkpoint's config: architecture, classes in output order, window, FaceNet weights, crop."""
+    """perception.checkpoint's config: architecture, classes in output order, window, FaceNet weights, crop,
+    and whether the model reads person-normalised embeddings (the recognizer must then subtract a baseline)."""
     faces = model_kind(architecture).uses_faces
     return {
         "architecture": architecture, "classes": list(CLASSES), "seq_len": int(seq_len), "model_kwargs": model_kwargs,
         "facenet_weights": source.weights_name if faces else None, "crop": source.crop_config.to_dict() if faces else None,
+        "person_norm": bool(cfg.model.person_norm),
         "experiment": cfg.name, "seed": cfg.seed,
     }
 

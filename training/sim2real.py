@@ -34,11 +34,10 @@ import numpy as np
 
 from training.config import ExperimentConfig, config_from_dict
 from training.evaluation import evaluate
-from training.experiment import load_synthetic_records, make_source
+from training.experiment import load_synthetic_records, make_source, prepare_source
 from training.folds import assign_folds, fold_split
 from training.labels import CLASSES, label_index
 from training.metrics import scores
-from training.predictors import input_mode
 from training.real import load_real
 from training.records import ClipRecord, subjects
 from training.report import prediction_rows, write_predictions
@@ -199,8 +198,7 @@ def run_sim2real(cfg: Sim2RealConfig, out: str | Path, source=None, log: Callabl
     dropped = len(real_all) - len(real)
     if dropped:
         notes.append(f"{dropped} real clips of classes outside the task left out")
-    source = source or make_source(base)
-    source.precompute(real + synthetic + external, input_mode(base), base.model.frame_size, base.train.progress)
+    source = prepare_source(base, source or make_source(base), real + synthetic + external)
 
     folds, _ = assign_folds(real, cfg.folds, cfg.seed)
     syn_train, syn_val = split_by_human(synthetic, base.data.val_humans, cfg.seed)
