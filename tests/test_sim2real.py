@@ -169,3 +169,22 @@ def test_cli(data, tmp_path, monkeypatch, capsys):
     report = json.loads((tmp_path / "cli" / "sim2real.json").read_text())
     assert report["task_classes"] == ["anger", "disgust"] and report["config"]["fractions"] == [0.5, 1.0]
     assert report["config"]["base"]["strategy"]["epochs"] == 2
+
+
+def test_person_norm_base_reads_normalised_embeddings_in_every_condition(data, tmp_path, monkeypatch):
+    """``--config`` with model.person_norm: every condition's models read each person's embeddings
+    minus that person's median, real and synthetic people alike."""
+    import training.person_norm as pn
+
+    built = []
+    original = pn.PersonNormalisedSource.__init__
+    monkeypatch.setattr(pn.PersonNormalisedSource, "__init__",
+                        lambda self, src, records: (built.append({(r.source, r.subject) for r in records}),
+                                                    original(self, src, records))[1])
+    base = json.loads(json.dumps(BASE))
+    base["model"]["person_norm"] = True
+    cfg = Sim2RealConfig(synthetic=data["synthetic"], real=data["real"], folds=3, bootstrap=0, fractions=(1.0,), base=base)
+    report = run_sim2real(cfg, tmp_path / "pn", source=FakeSource(n_frames=4), log=lambda s: None)
+    assert len(built) == 1 and {s for s, _ in built[0]} == {"real", "synthetic"}
+    assert report["config"]["base"]["model"]["person_norm"] is True
+    assert set(report["results"]) >= set(CONDITIONS)
