@@ -87,6 +87,8 @@ def test_person_norm_lets_the_head_generalise_past_identity(tmp_path):
     assert acc[False] <= 0.75, acc
     import json
 
+    assert "person-normalised embeddings" in (tmp_path / "runTrue" / "report.md").read_text()
+    assert "person-normalised" not in (tmp_path / "runFalse" / "report.md").read_text()
     saved = json.loads((tmp_path / "runTrue" / "checkpoints" / "model" / "config.json").read_text())
     assert saved["person_norm"] is True  # the recognizer must subtract a baseline too
 

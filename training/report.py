@@ -51,7 +51,8 @@ def markdown(report: dict) -> str:
     lines = [
         f"# {report['name']}", "", report.get("description") or "", "",
         f"- model: `{cfg['model']['kind']}` L={cfg['model']['length']}, FaceNet "
-        f"{'frozen' if cfg['model']['freeze_facenet'] else 'fine-tuned'}, weights **{report['facenet_weights']}**",
+        f"{'frozen' if cfg['model']['freeze_facenet'] else 'fine-tuned'}, weights **{report['facenet_weights']}**"
+        + (", person-normalised embeddings (each person's median subtracted)" if cfg["model"].get("person_norm") else ""),
         f"- strategy: `{cfg['strategy']['kind']}`" + (f" ratio {cfg['strategy']['ratio']}" if cfg["strategy"]["kind"] == "mixed" else ""),
         f"- protocol: `{cfg['evaluation']['protocol']}`, seed {cfg['seed']}, device {report['device']}, {report['seconds']:.0f} s",
         f"- data: {json.dumps(report['data'])}", "",
