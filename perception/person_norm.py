@@ -30,6 +30,12 @@ def person_baseline(embeddings, what: str = "person baseline") -> np.ndarray:
     return np.median(e, axis=0).astype(np.float32)
 
 
+def evenly_spaced(indices, n: int = HISTORY) -> np.ndarray:
+    """At most ``n`` of ``indices``, evenly spread: the frames a baseline is taken from."""
+    indices = np.asarray(indices)
+    return indices[np.linspace(0, len(indices) - 1, min(len(indices), n)).round().astype(int)] if len(indices) else indices
+
+
 class RunningBaseline:
     """The median of the last ``history`` embeddings added (a stream's person baseline)."""
 

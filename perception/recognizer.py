@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from perception.person_norm import HISTORY, RunningBaseline, person_baseline
+from perception.person_norm import RunningBaseline, evenly_spaced, person_baseline
 
 CLASSES = ("anger", "confusion", "disgust")  # canonical label order everywhere in hrisim
 
@@ -219,7 +219,7 @@ class ExpressionRecognizer:
             keep = np.flatnonzero(clip.detected)
             if not len(keep):
                 raise ValueError("set_baseline: no face was detected in the frames")
-            keep = keep[np.linspace(0, len(keep) - 1, min(len(keep), HISTORY)).round().astype(int)]
+            keep = evenly_spaced(keep)
             self.baseline = person_baseline(self.extractor.embed_crops(clip.crops[keep]), "baseline frames")
         else:
             boxes, detected, _ = self._track_video(source, max_frames, False, None, 64)
@@ -235,7 +235,7 @@ class ExpressionRecognizer:
         found = np.flatnonzero(detected)
         if not len(found):
             return None
-        pick = set(found[np.linspace(0, len(found) - 1, min(len(found), HISTORY)).round().astype(int)].tolist())
+        pick = set(evenly_spaced(found).tolist())
         frames, idx = [], []
         for n, frame in enumerate(iter_frames(path, max_frames)):
             if n in pick:
