@@ -215,18 +215,21 @@ class ExpressionRecognizer:
             from perception.face_crop import check_frames
 
             frames = check_frames(source)
-            clip = self.cropper.crop_clip(frames)
-            keep = np.flatnonzero(clip.detected)
-            if not len(keep):
-                raise ValueError("set_baseline: no face was detected in the frames")
-            keep = evenly_spaced(keep)
-            self.baseline = person_baseline(self.extractor.embed_crops(clip.crops[keep]), "baseline frames")
+            boxes, detected = self.cropper.stable_boxes(self.cropper.detect(frames), *frames.shape[1:3])
+            keep = evenly_spaced(np.flatnonzero(detected))
+            baseline = self._median_embedding(frames[keep], boxes[keep], "baseline frames") if len(keep) else None
+            where = "the frames"
         else:
             boxes, detected, _ = self._track_video(source, max_frames, False, None, 64)
-            self.baseline = self._video_baseline(source, boxes, detected, max_frames)
-            if self.baseline is None:
-                raise ValueError(f"{source}: set_baseline: no face was detected in the video")
-        return self.baseline
+            baseline, where = self._video_baseline(source, boxes, detected, max_frames), f"{source}"
+        if baseline is None:
+            raise ValueError(f"set_baseline: no face was detected in {where}")
+        self.baseline = baseline
+        return baseline
+
+    def _median_embedding(self, frames: np.ndarray, boxes: np.ndarray, what: str) -> np.ndarray:
+        """The person baseline of ``frames`` cropped at ``boxes``: the median of their embeddings."""
+        return person_baseline(self.extractor.embed_crops(self.cropper.crop_boxes(frames, boxes)), what)
 
     def _video_baseline(self, path, boxes, detected, max_frames) -> np.ndarray | None:
         """Median embedding of up to ``HISTORY`` evenly spaced frames of a video where a face was found."""
@@ -241,8 +244,7 @@ class ExpressionRecognizer:
             if n in pick:
                 frames.append(frame)
                 idx.append(n)
-        frames = np.stack(frames)
-        return person_baseline(self.extractor.embed_crops(self.cropper.crop_boxes(frames, boxes[idx])), str(path))
+        return self._median_embedding(np.stack(frames), boxes[idx], str(path))
 
     def predict_video(self, path, window: int = 25, stride: int = 5, max_frames: int | None = None):
         """``[(start time in s, probabilities or None where the window had no face), ...]``."""
@@ -420,7 +422,7 @@ class StreamingRecognizer:
             fresh = self.recognizer.extractor.embed_crops(clip.crops[stale])
             self.n_embedded += len(stale)
             for t, emb in zip(stale, fresh):
-                if self.embedded[t] is None:  # a frame's first embedding joins the running baseline once
+                if self.recognizer.person_norm and self.embedded[t] is None:  # a frame's first embedding, once
                     self.running_baseline.add(emb[None])
                 self.embedded[t] = (clip.boxes[t].copy(), emb)
         return np.stack([cached[1] for cached in self.embedded])
