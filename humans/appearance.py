@@ -117,7 +117,9 @@ class Appearance:
     blush: float  # redness of cheeks, nose and ears
     seed: int = 0
     sclera: tuple[float, float, float] = (0.93, 0.91, 0.88)
-    teeth: tuple[float, float, float] = (0.92, 0.89, 0.80)
+    # a natural incisor, not a paper white (L* 90): CIELAB (78, 1.5, 17); dental spectrophotometer
+    # studies put natural incisors at L* about 75-80 and b* about 15-20 (VITA classical A2-A3)
+    teeth: tuple[float, float, float] = (0.816, 0.748, 0.634)
     tongue: tuple[float, float, float] = (0.75, 0.38, 0.40)
     eyelashes: tuple[float, float, float] = (0.05, 0.04, 0.04)
     # The built-in look's meshes (humans.outfit): hair style, facial hair, brows, clothes.

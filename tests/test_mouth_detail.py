@@ -167,3 +167,70 @@ def test_the_fronts_of_the_teeth_are_shaded_facing_forward():
     print("forward component, plain -> labial", -plain[front, 1].mean(), -labial[front, 1].mean())
     assert -labial[front, 1].mean() > max(0.4, -plain[front, 1].mean() + 0.15)  # measured 0.26 -> 0.50
 
+
+
+def test_teeth_maps_draw_separate_crowns_gums_and_shaded_back_teeth():
+    """The maps laid on hm08's two coarse tooth shells: dark lines between crowns, gum above them,
+    the back teeth in the cheeks' shade (they were two flat cream plates to the mouth's corners)."""
+    from scipy.signal import find_peaks
+
+    from sim_env.render.face_detail import TEETH_MAP_ARCH_MM, TEETH_MAP_ROW_MM, TEETH_MAP_SHAPE, teeth_maps
+
+    occlusion, gums = teeth_maps((0.7, 0.45, 0.42))
+    rows, cols = TEETH_MAP_SHAPE
+    assert occlusion.shape == (rows, cols) and gums.shape == (rows, cols, 4)
+    s = ((np.arange(cols) + 0.5) / cols * 2 - 1) * TEETH_MAP_ARCH_MM
+
+    def row_at(h_mm, upper=True):  # the map row at h mm above the biting edge
+        r = int(h_mm / TEETH_MAP_ROW_MM * rows / 2)
+        return r if upper else rows - 1 - r
+
+    for upper in (True, False):
+        mid = occlusion[row_at(5.0, upper)].astype(float)
+        front = np.abs(s) < 22.0  # incisors and canines, both sides
+        dips = find_peaks(-mid[front], prominence=40)[0]
+        assert len(dips) >= 5, len(dips)  # the contacts between six front crowns
+        assert mid[np.abs(s) < 3].mean() > 200  # the front teeth are lit
+        assert mid[np.abs(s) > 50].mean() < 0.35 * mid[np.abs(s) < 6].mean()  # the molars are in shade
+        assert gums[row_at(14.0, upper), :, 3].min() == 255  # gums above every crown
+        assert gums[row_at(3.0, upper), np.abs(s) < 40, 3].max() == 0  # none near the biting edge
+        assert np.all(gums[..., :3] == gums[0, 0, :3])  # one gum colour, from the lips
+
+
+def test_teeth_texcoords_place_each_row_on_its_half_of_the_maps():
+    from humans.appearance import face_frame_coordinates
+    from humans.body_model import template_vertices
+    from humans.topology import base_obj_groups, part_topologies
+    from sim_env.render.face_detail import teeth_texcoords
+
+    part = part_topologies("body")["teeth"]
+    uv = teeth_texcoords(part.vertex_ids)
+    p = face_frame_coordinates(template_vertices())[part.vertex_ids] * 1000.0
+    upper = np.isin(part.vertex_ids, base_obj_groups()["helper-upper-teeth"])
+    assert upper.sum() == 68 and (~upper).sum() == 68
+    assert uv[upper, 1].min() >= 0.5 and uv[~upper, 1].max() <= 0.5
+    side = np.abs(p[:, 0]) > 1.0
+    assert np.all(np.sign(uv[side, 0] - 0.5) == np.sign(p[side, 0]))  # the subject's left: u > 0.5
+    assert np.abs(uv[~side, 0] - 0.5).max() < 0.01  # the midline at the maps' centre
+    edge = upper & (p[:, 2] < -66.0)  # the upper incisors' biting edge lies on the maps' top row
+    assert edge.any() and np.all(uv[edge, 1] > 0.98)
+    assert np.abs(uv[:, 0] - 0.5).max() < 0.5  # the whole arch lies on the maps
+
+
+@pytest.mark.parametrize("pid", PEOPLE)
+def test_parted_lips_show_separate_teeth(pid):
+    """At 320 px the teeth between parted lips show as crowns: along a row of tooth pixels the light
+    dips at each contact (flat plates dipped 4-5 times, at their shading edges; crowns 9-10)."""
+    from scipy.signal import find_peaks
+
+    clip = render_clip(_person(pid), pulses(("25",)), (Viewpoint(0, 0, 0.45),), n_frames=2, size=320)
+    marks = clip.labels.landmarks[0, 0]
+    mouth, gap = (marks[3] + marks[4]) / 2, marks[0][0] - marks[1][0]
+    patch = frame_crop(clip.frames[0, 1], mouth, int(0.45 * gap), int(0.15 * gap))
+    lum = luminance(patch)
+    pale = (lum > 0.8 * np.quantile(lum, 0.9)) & (patch.max(-1) - patch.min(-1) < 70)
+    dips = 0
+    for r in np.flatnonzero(pale.mean(1) > 0.3):
+        c = np.flatnonzero(pale[r])
+        dips = max(dips, len(find_peaks(-lum[r, c.min():c.max() + 1], prominence=8)[0]))
+    assert dips >= 7, dips

@@ -23,7 +23,8 @@ from humans.materials import Material
 from humans.mesh import HumanBody, HumanFrames, kabsch_rotations, normal_operator, rotation_ypr, smooth_normals
 from humans.proxies import Proxy
 from humans.topology import EYE_VERTICES, PartTopology, part_topologies, textured_part
-from sim_env.render.face_detail import EYE_ROUGHNESS, MOUTH_SHUT_MM2, SkinFolds, TeethShade, shade_part, shade_surface
+from sim_env.render.face_detail import (EYE_ROUGHNESS, MOUTH_SHUT_MM2, SkinFolds, TeethShade, shade_part, shade_surface,
+                                        teeth_maps, teeth_texcoords)
 from sim_env.render.renderer import DynamicMesh, Renderer, TexturedDynamicMesh
 from sim_env.render.skin_paint import brow_paint
 from sim_env.render.wrinkles import frames as wrinkle_frames, tangent_operator, tangents as wrinkle_tangents, texcoords
@@ -192,10 +193,16 @@ class HumanActor:
                 positions[0], normals[0], colours, part.triangles,
                 roughness=_ROUGHNESS[name], double_sided=name == "eyelashes",
                 skin=_surface(name, part.vertex_ids, appearance),
-                detail_texcoords=face_texcoords if name == "skin" else None, relief=name == "skin" and self._wrinkles,
+                detail_texcoords=(face_texcoords if name == "skin" else
+                                  teeth_texcoords(part.vertex_ids) if name == "teeth" else None),
+                relief=name == "skin" and self._wrinkles,
             )
             if name == "skin":
                 self.meshes[name].set_paint(paint)
+            if name == "teeth":  # crowns, embrasures and gums per pixel
+                occlusion, gums = teeth_maps(tuple(map(float, appearance.lips)))
+                self.meshes[name].set_occlusion(occlusion)
+                self.meshes[name].set_paint(gums)
         self._drawn = tuple(drawn)
         self._folds = None
         if folds and "skin" in drawn:

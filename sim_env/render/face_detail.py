@@ -7,8 +7,9 @@ hm08 parts once, as a factor per vertex (an ambient-occlusion term), found on th
 
 * skin: a vertex is inside the mouth when, seen from the front with the lips closed, other skin
   lies in front of it (the lips); its colour is scaled down with its depth behind that skin;
-* teeth: the front teeth stay bright, the back teeth darken with depth; behind closed lips all of
-  them are in shadow (``TeethShade``, per frame);
+* teeth: drawn per pixel (``teeth_texcoords``, ``teeth_maps``): separate crowns, embrasures and
+  gums, the back teeth darkening into the cheeks' shade; behind closed lips all of them are in
+  shadow (``TeethShade``, per frame);
 * tongue: shaded like the cavity, a little brighter at its tip.
 
 Vertex identity carries the factors to every person and frame (the cavity stays the cavity as the
@@ -27,7 +28,6 @@ from humans.topology import BODY_VERTICES, TEETH_VERTICES, TONGUE_VERTICES
 LIPS_BOX_MM = (30.0, -100.0, -45.0)  # |x| limit, z range (face frame, mm; the slit is at z -67.5)
 CAVITY_FLOOR = 0.12  # the deepest cavity keeps 12 % of its lit colour
 TONGUE_TIP, TONGUE_FLOOR = 0.28, 0.15  # the tongue lies in the cavity's shade, its tip a little lit
-TEETH_FLOOR = 0.35
 # The cornea is wet and smooth: a low roughness gives the eyes the small specular highlight of a
 # photograph's catch-light (it was 0.25, a matte eye without one).
 EYE_ROUGHNESS = 0.08
@@ -69,8 +69,7 @@ def mouth_occlusion() -> np.ndarray:
     cavity = np.flatnonzero(depth > 0)
     factor[cavity] = np.minimum(factor[cavity], 1.0 - (1.0 - CAVITY_FLOOR) * _smoothstep(1.5, 7.0, depth[cavity]))
     lip_front = float(np.median(front))
-    teeth = slice(*TEETH_VERTICES)
-    factor[teeth] = 1.0 - (1.0 - TEETH_FLOOR) * _smoothstep(6.0, 22.0, p[teeth, 1] - p[teeth, 1].min())
+    factor[slice(*TEETH_VERTICES)] = 1.0  # the teeth's own maps shade them (teeth_maps)
     tongue = slice(*TONGUE_VERTICES)
     factor[tongue] = TONGUE_TIP - (TONGUE_TIP - TONGUE_FLOOR) * _smoothstep(4.0, 25.0, p[tongue, 1] - lip_front)
     return factor
@@ -199,6 +198,153 @@ def shade_part(name: str, vertex_ids: np.ndarray, colours: np.ndarray) -> np.nda
     if name not in ("skin", "teeth", "tongue"):
         return colours
     return (np.asarray(colours, np.float32) * mouth_occlusion()[vertex_ids, None]).astype(np.float32)
+
+
+# ----------------------------------------------------------------------------- teeth
+# hm08's teeth are two coarse shells: per row, nine stations from the midline to the last molar on
+# each side, with a vertex at the biting edge, one midway and one at the gum line. Drawn in one
+# colour they showed as two cream plates reaching to the mouth's corners, parted by a dark line (a
+# clenched grimace, not teeth). A photograph shows separate crowns (a dark line where neighbours
+# touch, dark notches where their rounded corners meet at the biting edge), gums above the crowns,
+# and the back teeth fading into the shade of the cheeks (the "buccal corridor" of smile
+# photographs). So the teeth are drawn per pixel from two maps laid on the shells by arch position:
+# an occlusion map (pyrender's occlusion texture, which scales the lit colour) and a paint of the
+# gums over the tooth colour. Crown widths and heights (mesiodistal and cervico-incisal, mm,
+# midline to third molar): the averages in Nelson (2015), *Wheeler's Dental Anatomy, Physiology
+# and Occlusion*, 10th ed.
+UPPER_TEETH_MM = ((8.5, 10.5), (6.5, 9.0), (7.5, 10.0), (7.0, 8.5), (6.5, 7.5), (10.0, 7.5), (9.0, 7.0), (8.5, 6.5))
+LOWER_TEETH_MM = ((5.0, 9.0), (5.5, 9.5), (7.0, 11.0), (7.0, 8.5), (7.0, 8.0), (11.0, 7.5), (10.5, 7.0), (10.0, 7.0))
+TEETH_MAP_ARCH_MM = 66.0  # the maps span -66..66 mm of arch (hm08's rows end about 62 mm out)
+TEETH_MAP_ROW_MM = 17.0  # and 17 mm from the biting edge toward the gums per row (the shells: 16.4)
+TEETH_MAP_SHAPE = (256, 1024)  # rows, columns: the upper row in the top half (its edge at the top)
+EMBRASURE = 0.06  # light left in the notches between crowns at the biting edge (the dark mouth)
+CONTACT_SHADE, CONTACT_MM = 0.55, 0.22  # the line where neighbouring crowns touch: depth, half-width
+PAPILLA_MM = (3.0, 2.0)  # how far the gum reaches down between crowns: front six teeth, back teeth
+BUCCAL_MM, BUCCAL_FLOOR = (16.0, 40.0), 0.2  # arch length over which the back teeth fade into shade
+GUM_SHADE = 0.85  # gums: the lips' colour a little darker (pigmented with the person's tone, as lips)
+
+
+def _row_arch(p: np.ndarray, upper: bool) -> tuple[np.ndarray, np.ndarray]:
+    """One row's arch from its shell vertices ``p`` (V, 3) mm: the labial stations' (|x|, y) (S, 2),
+    midline first, and their biting edges' z (S,). A station is a cluster of vertices at one place
+    on the arch (edge, middle and gum line, both sides); the lingual vertices stand alone."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
+
+    xy = np.stack([np.abs(p[:, 0]), p[:, 1]], 1)
+    pairs = cKDTree(xy).query_pairs(2.5, output_type="ndarray")
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(p), len(p)))
+    _, label = connected_components(graph, directed=False)
+    stations, edges = [], []
+    for k in np.unique(label):
+        members = np.flatnonzero(label == k)
+        if len(members) >= 3:
+            stations.append(xy[members].mean(0))
+            edges.append(p[members, 2].min() if upper else p[members, 2].max())
+    order = np.argsort(np.array(stations)[:, 1])  # the arch runs back (y) from the midline
+    return np.array(stations)[order], np.array(edges)[order]
+
+
+def _arc_length(xy: np.ndarray, stations: np.ndarray) -> np.ndarray:
+    """Arc length (mm) along the polyline ``stations`` of each point's nearest point on it."""
+    a, b = stations[:-1], stations[1:]
+    seg = b - a
+    length = np.linalg.norm(seg, axis=1)
+    start = np.concatenate([[0.0], np.cumsum(length)[:-1]])
+    t = np.clip(((xy[:, None] - a[None]) * seg[None]).sum(-1) / (length ** 2)[None], 0.0, 1.0)  # (V, S-1)
+    dist = np.linalg.norm(xy[:, None] - (a[None] + t[..., None] * seg[None]), axis=-1)
+    best = np.argmin(dist, 1)
+    return start[best] + t[np.arange(len(xy)), best] * length[best]
+
+
+@functools.lru_cache(maxsize=1)
+def _teeth_template() -> dict[str, tuple[np.ndarray, np.ndarray, float]]:
+    """Per row: hm08 vertex ids, each vertex's (signed arc length, height above the biting edge) mm,
+    and the row's arch length (mm, midline to the last station)."""
+    from humans.appearance import face_frame_coordinates
+    from humans.body_model import template_vertices
+    from humans.topology import base_obj_groups
+
+    p_all = face_frame_coordinates(template_vertices()).astype(np.float64) * 1000.0
+    groups = base_obj_groups()
+    out = {}
+    for row, group in (("upper", "helper-upper-teeth"), ("lower", "helper-lower-teeth")):
+        ids = np.unique(groups[group])
+        p = p_all[ids]
+        stations, edge_z = _row_arch(p, row == "upper")
+        s = _arc_length(np.stack([np.abs(p[:, 0]), p[:, 1]], 1), stations)
+        station_s = _arc_length(stations, stations)
+        edge = np.interp(s, station_s, edge_z)
+        height = np.clip((p[:, 2] - edge) if row == "upper" else (edge - p[:, 2]), 0.0, TEETH_MAP_ROW_MM)
+        out[row] = (ids, np.stack([np.sign(p[:, 0]) * s, height], 1), float(station_s[-1]))
+    return out
+
+
+def teeth_texcoords(vertex_ids: np.ndarray) -> np.ndarray:
+    """(V, 2) texture coordinates of hm08 teeth vertices ``vertex_ids`` on ``teeth_maps``: u along
+    the arch (0.5 at the midline, the subject's left to the right), v up; the upper row's biting
+    edge at the top of the maps, the lower row's at the bottom, both rows' gums in the middle."""
+    where = {}
+    for row, (ids, coords, _) in _teeth_template().items():
+        for i, c in zip(ids, coords):
+            where[int(i)] = (row, c)
+    out = np.empty((len(vertex_ids), 2), np.float32)
+    for k, i in enumerate(np.asarray(vertex_ids)):
+        row, (s, h) = where[int(i)]
+        half = 0.5 * h / TEETH_MAP_ROW_MM
+        out[k] = (0.5 + 0.5 * s / TEETH_MAP_ARCH_MM, 1.0 - half if row == "upper" else half)
+    return out
+
+
+def _crowns(s: np.ndarray, h: np.ndarray, crowns_mm, arch_mm: float) -> tuple[np.ndarray, np.ndarray]:
+    """(occlusion, gum cover) of one row at arch lengths ``|s|`` and heights ``h`` (mm, same shape).
+    The crowns, scaled to fill the row's arch, have rounded corners (incisors), a pointed cusp
+    (canines, premolars) or two (molars) at the biting edge."""
+    widths = np.array([w for w, _ in crowns_mm])
+    bounds = np.concatenate([[0.0], np.cumsum(widths * arch_mm / widths.sum())])
+    a = np.abs(s)
+    i = np.clip(np.searchsorted(bounds, a, side="right") - 1, 0, len(widths) - 1)
+    w = bounds[i + 1] - bounds[i]
+    t = np.clip((a - bounds[i]) / w, 0.0, 1.0)  # across the crown, 0 at its midline side
+    d = np.minimum(t, 1.0 - t) * w  # mm to the nearest neighbour
+    crown = np.array([c for _, c in crowns_mm])[i]
+    # the biting edge's outline, mm above the row's edge line
+    corner = np.where(i == 0, 1.0, 1.6)  # the corners' radius: central, other incisors
+    rounded = corner - np.sqrt(np.clip(corner ** 2 - np.clip(corner - d, 0.0, None) ** 2, 0.0, None))
+    cusp = np.where(i == 2, 1.8, 1.1) * np.abs(t - 0.5) * 2.0  # canine, premolars
+    cusps = 0.8 * np.abs(np.cos(2.0 * np.pi * t))  # molars: two buccal cusps
+    outline = np.where(i < 2, rounded, np.where(i < 5, np.maximum(cusp, rounded), np.maximum(cusps, rounded)))
+    # the gum line arches over each crown; the papilla between crowns reaches down toward the edge
+    papilla = np.where(i < 3, PAPILLA_MM[0], PAPILLA_MM[1])
+    margin = crown - papilla * (1.0 - np.sin(np.pi * t)) ** 2
+    gum = _smoothstep(margin - 0.3, margin + 0.3, h)
+    tooth = np.where(h < outline, EMBRASURE, 1.0)
+    tooth = tooth * (1.0 - CONTACT_SHADE * np.exp(-0.5 * (d / CONTACT_MM) ** 2))
+    tooth = tooth * (1.0 - 0.2 * np.abs(2.0 * t - 1.0) ** 3)  # the face of a crown turns away at its sides
+    tooth = tooth * np.where(i < 2, 1.0 - 0.15 * _smoothstep(1.2, 0.0, h - outline), 1.0)  # translucent edge
+    occ = (tooth + (1.0 - tooth) * gum) * (1.0 - (1.0 - BUCCAL_FLOOR) * _smoothstep(*BUCCAL_MM, a))
+    return occ.astype(np.float32), gum.astype(np.float32)
+
+
+@functools.lru_cache(maxsize=16)
+def teeth_maps(lips_srgb: tuple[float, float, float]) -> tuple[np.ndarray, np.ndarray]:
+    """The teeth's occlusion map (H, W) uint8 (linear) and gum paint (H, W, 4) uint8 (sRGB colour,
+    alpha its cover over the tooth colour), for a person with lips of colour ``lips_srgb``."""
+    rows, cols = TEETH_MAP_SHAPE
+    half = rows // 2
+    s = ((np.arange(cols) + 0.5) / cols * 2.0 - 1.0) * TEETH_MAP_ARCH_MM
+    h = (np.arange(half) + 0.5) / half * TEETH_MAP_ROW_MM  # upper half: rows run from the edge up
+    S, H = np.meshgrid(s, h)
+    arch = {row: length for row, (_, _, length) in _teeth_template().items()}
+    upper = _crowns(S, H, UPPER_TEETH_MM, arch["upper"])
+    lower = _crowns(S, H, LOWER_TEETH_MM, arch["lower"])
+    occ = np.concatenate([upper[0], lower[0][::-1]])  # the lower row's edge at the bottom
+    gum = np.concatenate([upper[1], lower[1][::-1]])
+    paint = np.zeros((rows, cols, 4), np.uint8)
+    paint[..., :3] = np.round(np.clip(np.asarray(lips_srgb) * GUM_SHADE, 0.0, 1.0) * 255)
+    paint[..., 3] = np.round(gum * 255)
+    return np.round(occ * 255).astype(np.uint8), paint
 
 
 # ----------------------------------------------------------------------------- expression folds

@@ -125,6 +125,14 @@ class DynamicMesh:
         self.primitive.material.baseColorTexture = pyrender.Texture(
             source=np.ascontiguousarray(rgba), source_channels="RGBA", sampler=_face_map_sampler())
 
+    def set_occlusion(self, grey: np.ndarray | None) -> None:
+        """Scale the lit colour per pixel by ``grey`` (H, W) uint8, linear (pyrender's occlusion
+        texture, sampled at the detail texture coordinates); None: no map. Set once."""
+        import pyrender
+
+        self.primitive.material.occlusionTexture = None if grey is None else pyrender.Texture(
+            source=np.ascontiguousarray(grey[..., None]), source_channels="R", sampler=_face_map_sampler())
+
     def set_detail(self, rgba: np.ndarray | None) -> None:
         """Draw the skin with relief map ``rgba`` (H, W, 4) uint8: a 128-centred tangent-space normal
         and, in alpha, an occlusion factor (``wrinkles``); None draws the mesh's own normals."""
