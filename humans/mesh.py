@@ -115,9 +115,14 @@ class HumanBody:
         return cls(inputs.phenotype, inputs.local_changes, inputs.extra_targets)
 
     @property
+    def rest_eye_centres(self) -> np.ndarray:
+        """(2, 3) rest-pose eye centres (world, m): the subject's left eye, then the right."""
+        return _eye_centres(self.rest_vertices[None])[0]
+
+    @property
     def face_centre(self) -> np.ndarray:
         """Rest-pose point between the eyes (world, m): what cameras aim at."""
-        return _eye_centres(self.rest_vertices[None])[0].mean(0)
+        return self.rest_eye_centres.mean(0)
 
     def _forward(self, facial_actions: np.ndarray, head_rotation: np.ndarray | None,
                  head_forward_m: np.ndarray | None = None, bone_deltas: dict | None = None,

@@ -23,8 +23,8 @@ from humans.materials import Material
 from humans.mesh import HumanBody, HumanFrames, kabsch_rotations, normal_operator, rotation_ypr, smooth_normals
 from humans.proxies import Proxy
 from humans.topology import EYE_VERTICES, PartTopology, part_topologies, textured_part
-from sim_env.render.face_detail import (EYE_ROUGHNESS, MOUTH_SHUT_MM2, SkinFolds, TeethShade, shade_part, shade_surface,
-                                        teeth_maps, teeth_texcoords)
+from sim_env.render.face_detail import (EYE_ROUGHNESS, MOUTH_SHUT_MM2, LidCover, SkinFolds, TeethShade, shade_part,
+                                        shade_surface, teeth_maps, teeth_texcoords)
 from sim_env.render.renderer import DynamicMesh, Renderer, TexturedDynamicMesh
 from sim_env.render.skin_paint import brow_paint
 from sim_env.render.wrinkles import frames as wrinkle_frames, tangent_operator, tangents as wrinkle_tangents, texcoords
@@ -234,6 +234,10 @@ class HumanActor:
             self.eye_mesh = pyrender.Mesh(
                 [pyrender.Primitive(positions=verts, normals=verts, color_0=rgba, indices=tris.astype(np.uint32), material=material, mode=4)]
             )
+        self._lids = None
+        if self.eye_mesh is not None and "skin" in self._drawn:
+            self._lids = LidCover(self.parts["skin"].vertex_ids, body.rest_vertices,
+                                  body.rest_eye_centres, body.eye_radius * EYEBALL_SCALE)
         self._nodes = []
         self._eye_nodes = []
         self._prepared: tuple | None = None
@@ -306,6 +310,8 @@ class HumanActor:
         for name in self._drawn:
             part = self.parts[name]
             positions = frames.vertices[:, part.vertex_ids]
+            if name == "skin" and self._lids is not None:  # the lids stay over the built-in eyeballs
+                positions = self._lids.apply(positions, frames.eye_centres)
             geometry[name] = (positions, smooth_normals(positions, part.triangles, self._operators[name]))
         if self._attached:  # built-in hair, clothes, accessories: anchored, turned with the head
             head = head_rotations(self.body.rest_vertices, frames.vertices)

@@ -347,6 +347,57 @@ def teeth_maps(lips_srgb: tuple[float, float, float]) -> tuple[np.ndarray, np.nd
     return np.round(occ * 255).astype(np.uint8), paint
 
 
+
+# ----------------------------------------------------------------------------- lids over the eyeball
+# The built-in eyeballs are spheres; the lids lie on them, their margins tucked just behind the
+# ball's surface. When a lid slides over the ball (AU6 and AU7 raise the lower lid, AU43 lowers the
+# upper), the rows of lid vertices spread and the triangles between them cut into the sphere: on
+# about a quarter of balanced24 (men with deep-set eyes) AU6 showed a strip of white sclera under the
+# raised lower lid. Skin cannot pass into the eyeball, so lid vertices that cover the ball at rest
+# keep their clearance over it (up to LID_CLEARANCE_MM) in every frame, pushed out along its radius.
+LID_BOX_MM = (14.0, 50.0, -16.0, 14.0, -5.0)  # |x|, z ranges and greatest y (face frame, y back) of the lids:
+#                                             the skin in front of the balls, not the socket behind them
+LID_CLEARANCE_MM = 2.5
+
+
+class LidCover:
+    """Keeps the lids of the skin part (hm08 ``skin_ids``) over the built-in eyeballs, spheres of
+    ``radius`` (m) at each frame's eye centres; ``rest`` (19158, 3) m the person's rest vertices,
+    ``rest_eyes`` (2, 3) their eye centres (left, right)."""
+
+    def __init__(self, skin_ids: np.ndarray, rest: np.ndarray, rest_eyes: np.ndarray, radius: float):
+        from humans.appearance import face_frame_coordinates
+        from humans.body_model import template_vertices
+
+        p = face_frame_coordinates(template_vertices())[np.asarray(skin_ids)] * 1000.0
+        ax = np.abs(p[:, 0])
+        box = ((ax > LID_BOX_MM[0]) & (ax < LID_BOX_MM[1]) & (p[:, 2] > LID_BOX_MM[2]) & (p[:, 2] < LID_BOX_MM[3])
+               & (p[:, 1] < LID_BOX_MM[4]))
+        side = np.where(p[:, 0] > 0, 0, 1)  # the subject's left eye first, as HumanFrames.eye_centres
+        v = np.asarray(rest, np.float64)[np.asarray(skin_ids)]
+        clearance = np.linalg.norm(v - np.asarray(rest_eyes, np.float64)[side], axis=1) - radius
+        keep = box & (clearance > 0.0) & (clearance < 0.01)  # covering the ball, within a centimetre
+        self.index = np.flatnonzero(keep)
+        self.side = side[keep]
+        self.radius = float(radius)
+        self.floor = self.radius + np.minimum(clearance[keep], LID_CLEARANCE_MM / 1000.0)
+
+    def apply(self, positions: np.ndarray, eye_centres: np.ndarray) -> np.ndarray:
+        """``positions`` (T, V, 3) of the skin part with its lids pushed out of the eyeballs at
+        ``eye_centres`` (T, 2, 3); a copy where any lid moved, else the same array."""
+        lids = positions[:, self.index]
+        centre = eye_centres[:, self.side]  # (T, L, 3)
+        offset = lids - centre
+        dist = np.linalg.norm(offset, axis=-1)
+        inside = dist < self.floor[None] - 2e-5  # (20 µm: the rest pose itself, in float32, stays)
+        if not inside.any():
+            return positions
+        out = np.array(positions, copy=True)
+        scale = np.where(inside, self.floor[None] / np.maximum(dist, 1e-9), 1.0)
+        out[:, self.index] = (centre + offset * scale[..., None]).astype(positions.dtype)
+        return out
+
+
 # ----------------------------------------------------------------------------- expression folds
 # Skin that an action unit pushes together folds: AU4's brows drawn together raise vertical furrows
 # in the glabella, AU9 bunches the skin of the nose root into transverse wrinkles, AU10 and AU12 deepen
