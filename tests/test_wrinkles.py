@@ -188,3 +188,20 @@ def test_the_shader_reads_the_vertex_tangents(person):
     assert np.abs(shot("flipped") - right).max() > 10
     derived = np.abs(shot("none") - right).max(-1)
     assert (derived > 3).mean() < 0.01 and derived.max() <= 25
+
+
+def test_au9_and_au6_draw_lines_below_the_lower_lid():
+    """FACS AU9 and AU6: the infraorbital furrow deepens and lines show below the lower lid (Ekman &
+    Friesen's disgust). Their relief has a crease 3.5 mm below the lid margin and one along the
+    orbit's rim, and none on the lid itself or on the cheek below them."""
+    from animations.rigs.author_targets import relief
+
+    x = np.array([30.0, 30.0, 30.0, 30.0, 22.0, 30.0])
+    lid = -2.5 - 3.1 * np.sin(np.pi * (x - 16.0) / 26.0)  # the lower lid margin on the template
+    z = lid + np.array([-3.5, -1.5, 0.0, -30.0, 0.0, 0.0])
+    z[4], z[5] = -8.0 - 8.0 * 0.29, -16.0  # on the infraorbital furrow (|x| 22, then 30)
+    for name in ("fold_au9", "fold_au6"):
+        h = relief(x, z, np.zeros_like(x))[name]
+        assert h[0] < -0.35 and h[5] < -0.4  # the creases
+        assert h[1] > 0.6 * h[0] + 0.1 and abs(h[2]) < 0.05 and abs(h[3]) < 0.05  # the lid, the cheek
+        assert h[4] < -0.2

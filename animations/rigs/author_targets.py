@@ -181,14 +181,23 @@ def relief(x: np.ndarray, z: np.ndarray, noise: np.ndarray) -> dict[str, np.ndar
     # 4 mm apart over the root, oblique ones down the sides.
     root = _g(ax, 0.0, 8.0) * _g(z, -14.0, 7.0)
     sides = _g(ax, 9.0, 4.0) * _g(z, -22.0, 7.0)
+    # AU9 and AU6 push the infraorbital triangle up against the lower lid: "the infraorbital furrow
+    # deepens ... wrinkles below the lower eyelid" (AU9, AU6), Ekman & Friesen's "lines show below
+    # the lower lid" of disgust. Two creases: the lower eyelid furrow, parallel to the lid margin
+    # (z -2.5 at the corners, -5.6 at its lowest, on the template) 3.5 mm below it, and the
+    # infraorbital furrow, from below the inner corner down and out along the orbit's rim.
+    lid = -2.5 - 3.1 * np.sin(np.pi * np.clip((ax - 16.0) / 26.0, 0.0, 1.0))
+    below_lid = crease(z - (lid - 3.5), 0.8) * _step(19.0, 23.0, ax) * _step(43.0, 38.0, ax)
+    orbit = crease(z - (-8.0 - 8.0 * _step(17.0, 32.0, ax)), 1.0) * _step(16.0, 19.0, ax) * _step(41.0, 34.0, ax)
+    under_eye = -(0.45 * below_lid + 0.6 * orbit)
     r["fold_au9"] = -0.5 * (lines(z, (-22.0, -18.0, -14.0, -10.0, -6.0)) * root
-                            + lines(z - 0.6 * ax, (-30.0, -26.0, -22.0, -18.0)) * sides)
+                            + lines(z - 0.6 * ax, (-30.0, -26.0, -22.0, -18.0)) * sides) + under_eye
     # AU6: "crow's-feet wrinkles radiate out from the outer corners of the eyes" (AU6): five lines
     # fanning from 8 to 24 mm beyond the corner (|x| 50 on the template).
     angle = np.arctan2(z, ax - 48.0)
     radius = np.hypot(ax - 48.0, z)
     fan = sum(crease(radius * np.sin(angle - np.radians(a))) for a in (-40.0, -20.0, 0.0, 20.0, 35.0))
-    r["fold_au6"] = -0.45 * fan * _step(6.0, 10.0, radius) * _step(26.0, 18.0, radius) * _step(46.0, 50.0, ax)
+    r["fold_au6"] = -0.45 * fan * _step(6.0, 10.0, radius) * _step(26.0, 18.0, radius) * _step(46.0, 50.0, ax) + under_eye
     # AU10/11/12: the nasolabial furrow is a crease at the bottom of the groove the target deepens.
     a = np.clip((z - (-46.0)) / (-74.0 - (-46.0)), -0.3, 1.3)
     along = _step(-0.3, 0.05, a) * _step(1.3, 0.95, a)
