@@ -370,3 +370,22 @@ def test_cheek_raiser_and_nose_wrinkler_narrow_the_eyes_from_below_less_than_au7
     lower_lid = under_pupils[np.argsort(-au7[under_pupils])[:6]]  # the margin: what lid tightening raises most
     raised = lift(au)[lower_lid].mean()
     assert 1.5 < raised < au7[lower_lid].mean() - 1.0, (raised, au7[lower_lid].mean())
+
+
+def test_lips_part_once_when_another_au_already_parts_them():
+    """FACS codes 10+25, 16+25, 25+26 for the lips parted by AU10, AU16 or the jaw: AU25 adds its own
+    movement only where they leave the lips unparted (it opened the mouth a second time)."""
+    for other in ("10", "16", "26", "27"):
+        both = play(**{f"k{other}": 1.0, "k25": 1.0})
+        alone = play(**{f"k{other}": 1.0})
+        np.testing.assert_array_equal(both.facial_actions, alone.facial_actions)
+        np.testing.assert_array_equal(both.morph_offsets_hm08, alone.morph_offsets_hm08)
+        assert both.au_intensities[25][0] == 1.0  # still labelled: the lips are parted
+    partly = play(k10=0.4, k25=1.0)
+    expected = np.clip(play(k10=0.4).facial_actions + play(k25=0.6).facial_actions, 0.0, 1.0)
+    np.testing.assert_allclose(partly.facial_actions, expected, atol=1e-6)  # AU25 moves by the 0.6 left
+    assert partly.au_intensities[25][0] == pytest.approx(1.0)
+    np.testing.assert_array_equal(play(k25=1.0, k12=1.0).facial_actions,
+                                  ArkitRig().apply(["25", "12"], np.array([[1.0, 1.0]])).facial_actions)
+    assert play(k25=1.0).facial_actions[0, U["mouthLowerDownLeft"]] > 0  # alone, AU25 parts them
+

@@ -164,3 +164,10 @@ def test_a_missing_skin_texture_warns_once_and_draws_the_builtin_skin(tmp_path):
     assert len(missing) == 1 and "lost.mhmat" in str(missing[0].message) and "line 2" in str(missing[0].message)
     cheek = clip.frames[0, 0, 55:65, 30:40].reshape(-1, 3).astype(float).mean(0)
     assert cheek[0] - cheek[2] > 20  # a brown skin, not the grey of an untextured material
+
+
+def test_the_facshuman_rig_parts_the_lips_once_too(facshuman_pack):
+    rig = FacsHumanRig(facshuman_pack)
+    both = rig.apply(["10", "25"], np.array([[1.0, 1.0]]))
+    np.testing.assert_array_equal(both.morph_offsets_hm08, rig.apply(["10"], np.array([[1.0]])).morph_offsets_hm08)
+    assert both.au_intensities[25][0] == 1.0

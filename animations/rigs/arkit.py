@@ -25,6 +25,7 @@ from .arkit_table import (
 from .base import RigFrames, UnsupportedAUWarning
 from .hrisim_targets import fold_weights, offsets_for
 from .base import check_values as _check_values
+from .base import movement_intensities
 
 __all__ = ["ARKIT_UNITS", "ArkitRig", "arkit_table_markdown", "eye_bone_residual_deg", "ANNY_EYELOOK_DEG"]
 
@@ -61,11 +62,13 @@ class ArkitRig:
         au_intensities: dict[int, np.ndarray] = {}
         unsupported: list[str] = []
         target_weights: list[tuple[str, str | None, np.ndarray]] = []
-        for column, key in enumerate(keys):
-            au_key = resolve_key(key)
-            intensity = values[:, column]
+        au_keys = [resolve_key(key) for key in keys]
+        moving = movement_intensities([k.au for k in au_keys], values)
+        for column, (key, au_key) in enumerate(zip(keys, au_keys)):
+            label = values[:, column]
             previous = au_intensities.get(au_key.au)
-            au_intensities[au_key.au] = intensity if previous is None else np.maximum(previous, intensity)
+            au_intensities[au_key.au] = label if previous is None else np.maximum(previous, label)
+            intensity = moving[:, column]
             row = row_for(au_key)
             if isinstance(row, str):
                 self._warn(au_key.au, key, row)

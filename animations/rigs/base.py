@@ -71,3 +71,26 @@ def check_values(keys: Sequence[str], values: np.ndarray) -> np.ndarray:
     if not np.all(np.isfinite(values)):
         raise AnimationError("values: expected finite intensities, found NaN or infinity")
     return np.clip(values, 0.0, 1.0)
+
+
+# FACS scores AU25 (lips part) whenever the lips are apart, whatever parts them: the raised upper
+# lip of AU10, the lowered lower lip of AU16, the dropped jaw of AU26/27 (10+25, 16+25 and 25+26 are
+# how FACS codes those appearances; Ekman, Friesen & Hager 2002, AU25). AU25's own movement is the
+# lips drawn apart with nothing else acting. A rig that adds it on top of theirs parts the lips
+# twice: 10+25 became a squared mouth with both rows of teeth bared (anger's shouting mouth), 16+25
+# a gape. So AU25 moves by what the AUs that part the lips themselves leave of it: its intensity
+# less the largest of theirs, frame by frame. Its label (``au_intensities``) is unchanged.
+LIP_PARTING_AUS = frozenset({10, 16, 26, 27})
+
+
+def movement_intensities(aus: Sequence[int], values: np.ndarray) -> np.ndarray:
+    """(T, K) intensities to move the face by, for validated ``values`` whose column k plays AU
+    ``aus[k]``: AU25's columns reduced by the lip-parting AUs (``LIP_PARTING_AUS``)."""
+    aus = np.asarray(aus)
+    parting = np.isin(aus, list(LIP_PARTING_AUS))
+    lips_part = aus == 25
+    if not parting.any() or not lips_part.any():
+        return values
+    out = np.array(values, copy=True)
+    out[:, lips_part] = np.clip(values[:, lips_part] - values[:, parting].max(1, keepdims=True), 0.0, 1.0)
+    return out

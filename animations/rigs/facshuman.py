@@ -33,7 +33,7 @@ import numpy as np
 from ..catalogue import CATALOGUE, resolve_key
 from ..errors import AnimationError
 from ..files import load_json, read_text
-from .base import RigFrames, UnsupportedAUWarning, check_values
+from .base import RigFrames, UnsupportedAUWarning, check_values, movement_intensities
 from .hrisim_targets import FOLDS_BY_AU, fold_weights, offsets_for
 
 HM08_VERTEX_COUNT = 19158
@@ -165,11 +165,13 @@ class FacsHumanRig:
         au_intensities: dict[int, np.ndarray] = {}
         unsupported: list[str] = []
         folds: list[tuple[str, str | None, np.ndarray]] = []
-        for column, key in enumerate(keys):
-            au_key = resolve_key(key)
-            intensity = values[:, column].astype(np.float32)
+        au_keys = [resolve_key(key) for key in keys]
+        moving = movement_intensities([k.au for k in au_keys], values).astype(np.float32)
+        for column, (key, au_key) in enumerate(zip(keys, au_keys)):
+            label = values[:, column].astype(np.float32)
             previous = au_intensities.get(au_key.au)
-            au_intensities[au_key.au] = intensity if previous is None else np.maximum(previous, intensity)
+            au_intensities[au_key.au] = label if previous is None else np.maximum(previous, label)
+            intensity = moving[:, column]
             if key not in self.pack.files:
                 self._warn(key, au_key.au)
                 unsupported.append(key)
