@@ -13,7 +13,7 @@ import time
 def main() -> None:
     import pyrender
 
-    from animations.library import signals_for
+    from animations.library import get_signal, signals_for
     from animations.rigs import get_rig
     from humans.appearance import appearance_for
     from humans.mesh import HumanBody
@@ -89,8 +89,6 @@ def main() -> None:
         _, (dt_flat, cpu_flat) = best_clip(renderer, wrinkles=False)
     print(f"wrinkle maps: {n / dt:.1f} frames/s with, {n / dt_flat:.1f} without; {cpu / n * 1000:.1f} vs "
           f"{cpu_flat / n * 1000:.1f} CPU ms/frame ({100 * (cpu - cpu_flat) / cpu_flat:+.1f} %, goal <= 15 %)")
-    from animations.library import get_signal
-
     teeth = get_signal("proto_disgust_9_10_25")  # the upper teeth shown from the 9th frame on
     with Renderer(160, 160) as renderer:
         n_teeth, (dt_teeth, cpu_teeth) = best_clip(renderer, timeline=teeth)

@@ -327,10 +327,9 @@ def _crowns(s: np.ndarray, h: np.ndarray, crowns_mm, arch_mm: float) -> tuple[np
     return occ.astype(np.float32), gum.astype(np.float32)
 
 
-@functools.lru_cache(maxsize=16)
-def teeth_maps(lips_srgb: tuple[float, float, float]) -> tuple[np.ndarray, np.ndarray]:
-    """The teeth's occlusion map (H, W) uint8 (linear) and gum paint (H, W, 4) uint8 (sRGB colour,
-    alpha its cover over the tooth colour), for a person with lips of colour ``lips_srgb``."""
+@functools.lru_cache(maxsize=1)
+def _teeth_layers() -> tuple[np.ndarray, np.ndarray]:
+    """The teeth's occlusion and gum cover, (H, W) uint8 each: the same for everyone."""
     rows, cols = TEETH_MAP_SHAPE
     half = rows // 2
     s = ((np.arange(cols) + 0.5) / cols * 2.0 - 1.0) * TEETH_MAP_ARCH_MM
@@ -341,11 +340,17 @@ def teeth_maps(lips_srgb: tuple[float, float, float]) -> tuple[np.ndarray, np.nd
     lower = _crowns(S, H, LOWER_TEETH_MM, arch["lower"])
     occ = np.concatenate([upper[0], lower[0][::-1]])  # the lower row's edge at the bottom
     gum = np.concatenate([upper[1], lower[1][::-1]])
-    paint = np.zeros((rows, cols, 4), np.uint8)
-    paint[..., :3] = np.round(np.clip(np.asarray(lips_srgb) * GUM_SHADE, 0.0, 1.0) * 255)
-    paint[..., 3] = np.round(gum * 255)
-    return np.round(occ * 255).astype(np.uint8), paint
+    return np.round(occ * 255).astype(np.uint8), np.round(gum * 255).astype(np.uint8)
 
+
+def teeth_maps(lips_srgb: tuple[float, float, float]) -> tuple[np.ndarray, np.ndarray]:
+    """The teeth's occlusion map (H, W) uint8 (linear) and gum paint (H, W, 4) uint8 (sRGB colour,
+    alpha its cover over the tooth colour), for a person with lips of colour ``lips_srgb``."""
+    occlusion, gum = _teeth_layers()
+    paint = np.empty((*gum.shape, 4), np.uint8)
+    paint[..., :3] = np.round(np.clip(np.asarray(lips_srgb) * GUM_SHADE, 0.0, 1.0) * 255)
+    paint[..., 3] = gum
+    return occlusion, paint
 
 
 # ----------------------------------------------------------------------------- lids over the eyeball
