@@ -213,3 +213,28 @@ def test_a_renderer_closes_although_deleting_its_gl_objects_fails():
     frame = render_clip(person, None, (Viewpoint(0, 0),), n_frames=1, size=32, renderer=other).frames
     assert frame.std() > 5.0
     other.close()
+    # the stale renderer, collected while another one draws, frees nothing of the other's (it deleted
+    # the live renderer's programs and vertex arrays, whose GL names its own had had)
+    import gc
+
+    import pyrender
+
+    from sim_env.render.camera import RobotCamera
+    from sim_env.render.lighting import lighting_preset
+    from sim_env.render.options import RenderOptions
+    from sim_env.render.performance import Performance, make_actor, prepare_actor
+    from sim_env.render.renderer import add_lights
+
+    performance = Performance(person, None, 1)
+    with Renderer(32, 32) as live:
+        scene = pyrender.Scene()
+        actor = make_actor(person, RenderOptions.make(), performance.drawn_variant("head"))
+        actor.add_to(scene, live)
+        add_lights(scene, lighting_preset("studio"), performance.body.face_centre)
+        camera = RobotCamera.around_face(performance.body.face_centre, 0, 0, 0.6, width=32, height=32)
+        prepare_actor(actor, performance)
+        actor.show(scene, 0)
+        before = live.render_linear(scene, camera)
+        del stale
+        gc.collect()
+        np.testing.assert_array_equal(live.render_linear(scene, camera), before)

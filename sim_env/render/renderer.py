@@ -397,6 +397,13 @@ class Renderer:
                 pass
         eglDestroyContext(platform._egl_display, platform._egl_context)
         platform._egl_context = platform._egl_display = None
+        if off._renderer is not None:
+            # Its objects went with the context. pyrender's renderer frees them again when it is
+            # collected (``__del__``), and a reference cycle (the patched read-back method) leaves
+            # that to the garbage collector, at any moment, in whatever context is then current: a
+            # renderer whose delete had raised deleted another renderer's programs and vertex arrays
+            # (GL names are small integers in every context) in the middle of its render.
+            off._renderer.delete = lambda: None
         off._renderer = off._platform = None
 
     def __enter__(self):
