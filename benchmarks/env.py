@@ -70,7 +70,9 @@ def main(argv=None) -> None:
     parser.add_argument("--sizes", default="160,256")
     args = parser.parse_args(argv)
     if args.one_core:
-        os.environ["LP_NUM_THREADS"] = "1"  # read by Mesa when it loads
+        from sim_env.render.renderer import llvmpipe_threads
+
+        os.environ["LP_NUM_THREADS"] = llvmpipe_threads(1)  # read by Mesa when it loads
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     import sim_env  # noqa: F401
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import signal
 import subprocess
 from pathlib import Path
@@ -238,3 +239,25 @@ def test_faithful_path_reaches_the_dataset(tmp_path, asset_roots, facshuman_pack
     assert len(df) == 2 and set(df["appearance"]) == {"assets"} and set(df["rig"]) == {"facshuman"}
     builtin = make_plan(dataclasses.replace(config, appearance="builtin"))
     assert builtin.plan_hash != make_plan(config).plan_hash, "the look is part of what a dataset is"
+
+
+def test_a_one_core_worker_rasterises_in_its_drawing_thread(monkeypatch):
+    """llvmpipe with LP_NUM_THREADS=1 hands each frame to a raster thread and waits; "0" draws in
+    place (a tenth faster a view). A user's own setting wins."""
+    import torch
+
+    from sim_env.dataset import workers
+    from sim_env.render.renderer import llvmpipe_threads
+
+    assert (llvmpipe_threads(1), llvmpipe_threads(2), llvmpipe_threads(8)) == ("0", "2", "8")
+    threads = torch.get_num_threads()
+    try:
+        monkeypatch.delenv("LP_NUM_THREADS", raising=False)
+        workers._init_worker(160, 1)
+        assert os.environ["LP_NUM_THREADS"] == "0"
+        monkeypatch.setenv("LP_NUM_THREADS", "3")
+        workers._init_worker(160, 1)
+        assert os.environ["LP_NUM_THREADS"] == "3"
+    finally:
+        torch.set_num_threads(threads)
+        workers._WORKER.clear()

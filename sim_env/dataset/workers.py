@@ -43,7 +43,9 @@ def _init_worker(size: int, threads_per_worker: int | None, in_subprocess: bool 
     if in_subprocess:
         _exit_with_parent()
     if threads_per_worker:
-        os.environ.setdefault("LP_NUM_THREADS", str(threads_per_worker))  # llvmpipe raster threads
+        from sim_env.render.renderer import llvmpipe_threads
+
+        os.environ.setdefault("LP_NUM_THREADS", llvmpipe_threads(threads_per_worker))
     import torch
 
     torch.set_num_threads(threads_per_worker or torch.get_num_threads())
