@@ -248,7 +248,8 @@ class Background:
 
 
 def _read_colour_only(renderer, scene, flags):
-    """Drop-in for pyrender's ``Renderer._read_main_framebuffer``: linear float RGBA, no depth.
+    """Drop-in for pyrender's ``Renderer._read_main_framebuffer``: linear half-float RGBA as GL
+    holds it (bottom row first; ``_planes`` turns it into an image), no depth.
 
     Resolving the multisampled colour buffer and reading it back is what a frame needs; the
     depth blit, read and conversion pyrender adds cost a third of each 160 px frame on llvmpipe.
@@ -268,7 +269,13 @@ def _read_colour_only(renderer, scene, flags):
 
     colour = np.empty((height, width, 4), np.float16)
     glReadPixels(0, 0, width, height, GL.GL_RGBA, GL.GL_HALF_FLOAT, ctypes.c_void_p(colour.ctypes.data))
-    return np.flip(colour, axis=0).astype(np.float32), None
+    return colour, None
+
+
+def _planes(colour: np.ndarray, channels: int) -> np.ndarray:
+    """The first ``channels`` of a read-back buffer as float32 planes (C, H, W), top row first: one
+    copy, and each plane contiguous for the filter."""
+    return np.ascontiguousarray(colour[::-1, :, :channels].transpose(2, 0, 1), dtype=np.float32)
 
 
 def _load_llvm_users_first() -> None:
@@ -325,12 +332,14 @@ def _linear_framebuffers(renderer, samples: int | None) -> None:
     renderer._configure_main_framebuffer = configure_linear
 
 
-def _downsample(image: np.ndarray, width: int, height: int) -> np.ndarray:
-    """Float channels (H, W, C) filtered down to (height, width, C) (Hamming-windowed sinc)."""
+def _downsample(planes: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Float planes (C, H, W) filtered down to an image (height, width, C) (Hamming-windowed sinc)."""
     from PIL import Image
 
-    return np.stack([np.asarray(Image.fromarray(np.ascontiguousarray(image[..., c]), "F").resize(
-        (width, height), Image.HAMMING)) for c in range(image.shape[-1])], -1)
+    out = np.empty((height, width, len(planes)), np.float32)
+    for c, plane in enumerate(planes):
+        out[..., c] = Image.fromarray(plane, "F").resize((width, height), Image.HAMMING)
+    return out
 
 
 class Renderer:
@@ -461,14 +470,15 @@ class Renderer:
         for mesh in self.dynamic_meshes:
             mesh.upload()
         _set_light_counts(off._renderer, scene, pyrender.RenderFlags.RGBA)
-        colour, _ = off.render(scene, flags=pyrender.RenderFlags.RGBA)
+        buffer, _ = off.render(scene, flags=pyrender.RenderFlags.RGBA)
         # A mesh is first bound inside render(): upload what changed before that on the next call.
         for mesh in self.dynamic_meshes:
             mesh.upload()
-        if background.image is None:
-            colour = colour[..., :3]
+        planes = _planes(buffer, 3 if background.image is None else 4)
         if viewport != (camera.width, camera.height):
-            colour = _downsample(colour, camera.width, camera.height)
+            colour = _downsample(planes, camera.width, camera.height)
+        else:
+            colour = planes.transpose(1, 2, 0)
         if background.image is not None:
             colour = _composite(colour, background.image)
         return np.ascontiguousarray(colour[..., :3])
