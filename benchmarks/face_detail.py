@@ -72,8 +72,7 @@ def main() -> None:
                     renderer.render(scene, cam)
 
             draw_ms = _per_frame(draw, reps, 25)
-            for mesh in actor.meshes.values():
-                renderer.dynamic_meshes.remove(mesh)
+            actor.remove_from(renderer)
             total = rig_ms + mesh_ms + prep_ms + draw_ms
             totals[label] = total
             print(f"{label:24s} rig {rig_ms:6.2f}  mesh {mesh_ms:6.2f}  prepare {prep_ms:6.2f}  "

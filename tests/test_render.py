@@ -261,3 +261,43 @@ def test_a_renderer_closes_although_deleting_its_gl_objects_fails():
         del stale
         gc.collect()
         np.testing.assert_array_equal(live.render_linear(scene, camera), before)
+
+
+def test_instanced_mesh_draws_each_pose_as_its_own_node_would():
+    """One draw of a mesh at two per-frame poses (the built-in eyeballs) paints exactly what two
+    nodes at those poses paint, after the poses change too."""
+    import pyrender
+    import trimesh
+
+    from sim_env.render.camera import RobotCamera
+    from sim_env.render.renderer import InstancedMesh, Renderer
+
+    def poses(shift):
+        out = np.repeat(np.eye(4)[None], 2, 0)
+        out[0, :3, 3], out[1, :3, 3] = (-0.06, 0.0, shift), (0.05, 0.01, -shift)
+        out[1, :3, :3] *= 0.7  # scaled, as the eyeballs are
+        return out
+
+    ball = trimesh.creation.icosphere(subdivisions=2, radius=0.03)
+    camera = RobotCamera.around_face(np.zeros(3), 15, 10, 0.4, width=48, height=48, yfov_deg=30.0)
+    # two renderers: pyrender re-uploads a mesh whenever a renderer switches scenes
+    with Renderer(48, 48) as renderer, Renderer(48, 48) as reference:
+        single = pyrender.Scene(ambient_light=(0.2, 0.2, 0.2))
+        single.add(pyrender.DirectionalLight(intensity=3.0), pose=np.eye(4))
+        nodes = [single.add(pyrender.Mesh.from_trimesh(ball, smooth=True)) for _ in range(2)]
+        paired = pyrender.Scene(ambient_light=(0.2, 0.2, 0.2))
+        paired.add(pyrender.DirectionalLight(intensity=3.0), pose=np.eye(4))
+        eyes = InstancedMesh(pyrender.Mesh.from_trimesh(ball, smooth=True), 2)
+        paired.add(eyes.mesh)
+        renderer.dynamic_meshes.append(eyes)
+        empty = reference.render_linear(pyrender.Scene(ambient_light=(0.2, 0.2, 0.2)), camera)
+        for shift in (0.0, 0.02, 0.02, -0.01):
+            for node, pose in zip(nodes, poses(shift)):
+                single.set_pose(node, pose)
+            eyes.set_poses(poses(shift))
+            expected = reference.render_linear(single, camera)
+            np.testing.assert_array_equal(renderer.render_linear(paired, camera), expected)
+            drawn = np.abs(expected - empty).max(-1) > 0.01
+            assert drawn[:, :24].mean() > 0.05 and drawn[:, 24:].mean() > 0.05, "both balls are in view"
+        with pytest.raises(ValueError, match="shape"):
+            eyes.set_poses(np.eye(4)[None])

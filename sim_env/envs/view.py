@@ -147,8 +147,7 @@ class SceneView:
         _, actor, _, nodes, _ = self._actors.pop(human_id)
         for node in nodes:
             self.scene.remove_node(node)
-        for mesh in actor.meshes.values():
-            self.renderer.dynamic_meshes.remove(mesh)
+        actor.remove_from(self.renderer)
 
     def show(self, signal_id: str | None, frame: int, pose=None) -> None:
         """Pose the face: ``frame`` of ``signal_id`` (frame < 0 or no signal = neutral), with the idle

@@ -25,7 +25,7 @@ from humans.proxies import Proxy
 from humans.topology import EYE_VERTICES, PartTopology, part_topologies, textured_part
 from sim_env.render.face_detail import (EYE_ROUGHNESS, MOUTH_SHUT_MM2, LidCover, SkinFolds, TeethShade, shade_part,
                                         shade_surface, teeth_maps, teeth_texcoords)
-from sim_env.render.renderer import DynamicMesh, Renderer, TexturedDynamicMesh
+from sim_env.render.renderer import DynamicMesh, InstancedMesh, Renderer, TexturedDynamicMesh
 from sim_env.render.skin_paint import brow_paint
 from sim_env.render.wrinkles import frames as wrinkle_frames, tangent_operator, tangents as wrinkle_tangents, texcoords
 
@@ -227,6 +227,7 @@ class HumanActor:
                                             roughness=part.roughness, double_sided=part.double_sided)
             self._attached[name] = part
         self.eye_mesh = None
+        self._eyes = None
         if "eyes" not in self._proxies:
             verts, tris, cols = eyeball_mesh(tuple(appearance.iris), tuple(appearance.sclera))
             material = pyrender.MetallicRoughnessMaterial(baseColorFactor=[1.0, 1.0, 1.0, 1.0], metallicFactor=0.0, roughnessFactor=EYE_ROUGHNESS)
@@ -234,12 +235,12 @@ class HumanActor:
             self.eye_mesh = pyrender.Mesh(
                 [pyrender.Primitive(positions=verts, normals=verts, color_0=rgba, indices=tris.astype(np.uint32), material=material, mode=4)]
             )
+            self._eyes = InstancedMesh(self.eye_mesh, 2)
         self._lids = None
         if self.eye_mesh is not None and "skin" in self._drawn:
             self._lids = LidCover(self.parts["skin"].vertex_ids, body.rest_vertices,
                                   body.rest_eye_centres, body.eye_radius * EYEBALL_SCALE)
         self._nodes = []
-        self._eye_nodes = []
         self._prepared: tuple | None = None
         self._detail_frames = None  # per frame, (H, W, 4) the skin's relief map (wrinkles.frames)
 
@@ -288,8 +289,17 @@ class HumanActor:
         for mesh in self.meshes.values():
             self._nodes.append(scene.add(mesh.mesh))
             renderer.dynamic_meshes.append(mesh)
-        if self.eye_mesh is not None:
-            self._eye_nodes = [scene.add(self.eye_mesh, pose=np.eye(4)) for _ in range(2)]
+        if self._eyes is not None:  # both eyeballs, one node, one draw; named to be drawn after the
+            # skin (content order), as when they were nearer nodes: where lid and ball meet at one
+            # depth, the lid keeps the pixel
+            self._nodes.append(scene.add(self.eye_mesh, name="hrisim_eyes"))
+            renderer.dynamic_meshes.append(self._eyes)
+
+    def remove_from(self, renderer: Renderer) -> None:
+        """Stop uploading this actor's geometry (its nodes stay in the scene)."""
+        for mesh in (*self.meshes.values(), self._eyes):
+            if mesh is not None:
+                renderer.dynamic_meshes.remove(mesh)
 
     def prepare(self, frames: HumanFrames, eye_yaw_pitch_deg: np.ndarray | None = None,
                 gaze_in_mesh: bool = False, au_intensities: dict | None = None,
@@ -412,13 +422,14 @@ class HumanActor:
         centres = frames.eye_centres[index]
         if basis is not None:
             centres = centres + np.tensordot(basis_weights, basis[1], 1)
-        radius = frames.eye_radius * EYEBALL_SCALE
-        for side, node in enumerate(self._eye_nodes):
-            rot = eye_rot[index, side] if eye_rotation is None else eye_rotation @ eye_rot[index, side]
-            pose = np.eye(4)
-            pose[:3, :3] = rot * radius
-            pose[:3, 3] = centres[side]
-            scene.set_pose(node, root @ pose)
+        if self._eyes is not None:
+            radius = frames.eye_radius * EYEBALL_SCALE
+            poses = np.repeat(np.eye(4)[None], 2, 0)
+            for side in range(2):
+                rot = eye_rot[index, side] if eye_rotation is None else eye_rotation @ eye_rot[index, side]
+                poses[side, :3, :3] = rot * radius
+                poses[side, :3, 3] = centres[side]
+            self._eyes.set_poses(poses)  # the node carries the root pose
 
 
 def _surface(name: str, vertex_ids: np.ndarray, appearance: Appearance) -> np.ndarray | None:

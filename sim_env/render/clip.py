@@ -97,8 +97,7 @@ def render_clip(
         actor.add_to(scene, renderer)
         add_lights(scene, options.lighting_for(seed), body.face_centre)
         images = render_views(renderer, scene, actor, performance, cameras, options.background_value())
-        for mesh in actor.meshes.values():
-            renderer.dynamic_meshes.remove(mesh)
+        actor.remove_from(renderer)
     finally:
         if own:
             renderer.close()
