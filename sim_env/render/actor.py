@@ -226,18 +226,16 @@ class HumanActor:
             self.meshes[name] = DynamicMesh(positions, normals, part.colours, part.triangles,
                                             roughness=part.roughness, double_sided=part.double_sided)
             self._attached[name] = part
-        self.eye_mesh = None
-        self._eyes = None
+        self._eyes = None  # the built-in eyeballs (none when MakeHuman eye proxies are drawn)
         if "eyes" not in self._proxies:
             verts, tris, cols = eyeball_mesh(tuple(appearance.iris), tuple(appearance.sclera))
             material = pyrender.MetallicRoughnessMaterial(baseColorFactor=[1.0, 1.0, 1.0, 1.0], metallicFactor=0.0, roughnessFactor=EYE_ROUGHNESS)
             rgba = np.concatenate([cols, np.ones((len(cols), 1), np.float32)], 1)
-            self.eye_mesh = pyrender.Mesh(
+            self._eyes = InstancedMesh(pyrender.Mesh(
                 [pyrender.Primitive(positions=verts, normals=verts, color_0=rgba, indices=tris.astype(np.uint32), material=material, mode=4)]
-            )
-            self._eyes = InstancedMesh(self.eye_mesh, 2)
+            ), 2)
         self._lids = None
-        if self.eye_mesh is not None and "skin" in self._drawn:
+        if self._eyes is not None and "skin" in self._drawn:
             self._lids = LidCover(self.parts["skin"].vertex_ids, body.rest_vertices,
                                   body.rest_eye_centres, body.eye_radius * EYEBALL_SCALE)
         self._nodes = []
@@ -283,6 +281,11 @@ class HumanActor:
             source_positions[topo.vertex_ids], normals[topo.vertex_ids], topo.texcoords, topo.triangles,
             texture, colour=colour, roughness=_ROUGHNESS.get(name, 0.6), double_sided=not cull, alpha_cutout=cutout,
         )
+
+    @property
+    def eye_mesh(self):
+        """The built-in eyeballs' pyrender mesh (both eyes, one instanced draw), or None."""
+        return None if self._eyes is None else self._eyes.mesh
 
     # -- scene --------------------------------------------------------------------------------
     def add_to(self, scene, renderer: Renderer) -> None:

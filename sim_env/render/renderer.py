@@ -294,7 +294,7 @@ def _read_colour_only(renderer, scene, flags):
 
     width, height = renderer._main_fb_dims
     GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, renderer._main_fb_ms)
-    if renderer.__dict__.get("_hrisim_multisampled", True):  # resolve the samples first
+    if renderer._hrisim_multisampled:  # resolve the samples first
         GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, renderer._main_fb)
         GL.glBlitFramebuffer(0, 0, width, height, 0, 0, width, height, GL.GL_COLOR_BUFFER_BIT, GL.GL_LINEAR)
         GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, renderer._main_fb)
@@ -349,6 +349,7 @@ def _linear_framebuffers(renderer, samples: int | None) -> None:
     from OpenGL import GL
 
     configure = renderer._configure_main_framebuffer
+    renderer._hrisim_multisampled = samples != 0  # read back through a resolve (_read_colour_only)
 
     def colour_format(fmt):
         return GL.GL_RGBA16F if fmt == GL.GL_RGBA else fmt
@@ -413,7 +414,6 @@ class Renderer:
         inner = self._offscreen._renderer
         inner._read_main_framebuffer = types.MethodType(_read_colour_only, inner)
         _linear_framebuffers(inner, None if antialias == "msaa4" else 0)
-        inner._hrisim_multisampled = antialias == "msaa4"
         self.dynamic_meshes: list[DynamicMesh] = []
         self._camera_node = None
         # The camera ``render`` uses (a stream camera: exposure adapts frame to frame).
